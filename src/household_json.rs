@@ -1,0 +1,537 @@
+//! `bangfu.household.v1`: reading untrusted household JSON and writing it back.
+//!
+//! Reading never stops at bad data inside a household: each household comes
+//! back with a best-effort [`Household`] and the list of [`DataError`]s found
+//! in it, so the engine can report it `invalid` and go on with the others.
+//! Only damage to the file itself (not JSON, wrong `format`, a household
+//! without an `id`, an `id` used twice) is a [`FileError`].
+
+use std::collections::HashSet;
+
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+
+use crate::dates::parse_iso_date;
+use crate::id_number::{parse_id_number, IdError};
+use crate::model::*;
+use crate::money::{parse_amount, AmountError};
+
+/// The `format` value of a household file.
+pub const FORMAT: &str = "bangfu.household.v1";
+
+/// The error codes of spec §3 for bad data in a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum ErrorCode {
+    InvalidIdNumber,
+    IdBirthdateMismatch,
+    MissingBirthDate,
+    BadBirthDate,
+    DuplicateMember,
+    NegativeAmount,
+    BadAmount,
+    UnknownIncomeKind,
+    UnknownExpenseKind,
+    BadHukou,
+    BadField,
+    NoMembers,
+}
+
+impl ErrorCode {
+    /// What the code means, for people.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidIdNumber => "身份证号无效",
+            ErrorCode::IdBirthdateMismatch => "出生日期与身份证号不一致",
+            ErrorCode::MissingBirthDate => "无身份证号且未填出生日期",
+            ErrorCode::BadBirthDate => "出生日期无效或晚于评估日期",
+            ErrorCode::DuplicateMember => "同一身份证号在本户重复出现",
+            ErrorCode::NegativeAmount => "金额为负数",
+            ErrorCode::BadAmount => "金额缺失或格式不正确",
+            ErrorCode::UnknownIncomeKind => "未知的收入类型",
+            ErrorCode::UnknownExpenseKind => "未知的支出类型",
+            ErrorCode::BadHukou => "户籍类型应为农村或城镇",
+            ErrorCode::BadField => "字段取值不正确",
+            ErrorCode::NoMembers => "没有共同生活的家庭成员",
+        }
+    }
+}
+
+/// One problem in one household's data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct DataError {
+    /// The spec's error code.
+    pub code: ErrorCode,
+    /// Index of the member concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<usize>,
+    /// The field concerned, for `BAD_FIELD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
+impl DataError {
+    fn new(code: ErrorCode, member: Option<usize>) -> Self {
+        DataError { code, member, field: None }
+    }
+
+    fn field(member: Option<usize>, field: &'static str) -> Self {
+        DataError { code: ErrorCode::BadField, member, field: Some(field) }
+    }
+
+    /// A Chinese sentence naming the place and the problem.
+    pub fn describe(&self, household: &str) -> String {
+        let mut place = format!("户 {household}");
+        if let Some(m) = self.member {
+            place.push_str(&format!(" 第{}名成员", m + 1));
+        }
+        if let Some(f) = self.field {
+            place.push_str(&format!(" 字段 {f}"));
+        }
+        format!("{place}：{}（{}）", self.code.zh(), serde_json::to_value(self.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+    }
+}
+
+/// A household file that cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Not valid JSON.
+    #[error("不是有效的 JSON：{0}")]
+    Json(#[from] serde_json::Error),
+    /// Wrong or missing `format`.
+    #[error("format 应为 \"{FORMAT}\"，实际为 {0}")]
+    Format(String),
+    /// The structure is wrong at a place.
+    #[error("{place}：{problem}")]
+    Structure {
+        /// Where, as a JSON path (`households[3].id`).
+        place: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// One household as read: its data (defaults where the data was bad) and its errors.
+#[derive(Debug, Clone)]
+pub struct ParsedHousehold {
+    /// The household with defaults substituted where the data was bad.
+    pub household: Household,
+    /// What was wrong; empty when the household is valid.
+    pub errors: Vec<DataError>,
+}
+
+/// Reads a `bangfu.household.v1` document.
+pub fn parse_file(text: &str) -> Result<Vec<ParsedHousehold>, FileError> {
+    let doc: Value = serde_json::from_str(text)?;
+    parse_document(&doc)
+}
+
+/// Reads an already-parsed `bangfu.household.v1` document.
+pub fn parse_document(doc: &Value) -> Result<Vec<ParsedHousehold>, FileError> {
+    let obj = doc.as_object().ok_or_else(|| structure("$", "文件顶层应为 JSON 对象"))?;
+    match obj.get("format").and_then(Value::as_str) {
+        Some(FORMAT) => {}
+        other => return Err(FileError::Format(other.map_or("（缺失）".into(), |s| format!("\"{s}\"")))),
+    }
+    let list = obj
+        .get("households")
+        .and_then(Value::as_array)
+        .ok_or_else(|| structure("households", "应为户的列表"))?;
+    let mut seen = HashSet::with_capacity(list.len());
+    let mut out = Vec::with_capacity(list.len());
+    for (i, value) in list.iter().enumerate() {
+        let parsed = parse_household(value, i)?;
+        if !seen.insert(parsed.household.id.clone()) {
+            return Err(structure(
+                &format!("households[{i}].id"),
+                &format!("户编号 {} 在文件中重复", parsed.household.id),
+            ));
+        }
+        out.push(parsed);
+    }
+    Ok(out)
+}
+
+fn structure(place: &str, problem: &str) -> FileError {
+    FileError::Structure { place: place.to_owned(), problem: problem.to_owned() }
+}
+
+/// Reads one household object; `index` only names the place in a [`FileError`].
+pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, FileError> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| structure(&format!("households[{index}]"), "应为 JSON 对象"))?;
+    let id = match obj.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => return Err(structure(&format!("households[{index}].id"), "缺少户编号（非空字符串）")),
+    };
+    let mut errors = Vec::new();
+    let hukou = match obj.get("hukou").and_then(Value::as_str).and_then(Hukou::from_code) {
+        Some(h) => h,
+        None => {
+            errors.push(DataError::new(ErrorCode::BadHukou, None));
+            Hukou::Rural
+        }
+    };
+    let members: Vec<Member> = match obj.get("members") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, m)| parse_member(m, i, &mut errors))
+            .collect(),
+        _ => Vec::new(),
+    };
+    check_member_ids(&members, &mut errors);
+    if !members.iter().any(|m| m.cohabiting) {
+        errors.push(DataError::new(ErrorCode::NoMembers, None));
+    }
+    let expenses = list_of(obj.get("expenses"))
+        .iter()
+        .filter_map(|e| {
+            let kind = e.get("kind").and_then(Value::as_str).and_then(ExpenseKind::from_code);
+            if kind.is_none() {
+                errors.push(DataError::new(ErrorCode::UnknownExpenseKind, None));
+            }
+            let annual = amount(e.get("annual"), None, &mut errors);
+            Some(Expense { kind: kind?, annual })
+        })
+        .collect();
+    let assets = parse_assets(obj.get("assets"), &mut errors);
+    let enrollment = match obj.get("enrollment") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_enrollment(v, &mut errors)),
+    };
+    let temp_aid = match obj.get("temp_aid") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(TempAidRequest {
+            requested: amount(v.get("requested"), None, &mut errors),
+            granted_this_year: match v.get("granted_this_year") {
+                None => Decimal::ZERO,
+                present => amount(present, None, &mut errors),
+            },
+        }),
+    };
+    let hardship_causes = list_of(obj.get("hardship_causes"))
+        .iter()
+        .filter_map(|c| c.as_str().and_then(HardshipCause::from_code_or_zh))
+        .collect();
+    errors.sort();
+    errors.dedup();
+    Ok(ParsedHousehold {
+        household: Household {
+            id,
+            region_code: text(obj.get("region_code")).unwrap_or_default(),
+            village: text(obj.get("village")).unwrap_or_default(),
+            hukou,
+            members,
+            expenses,
+            assets,
+            enrollment,
+            temp_aid,
+            group: text(obj.get("group")),
+            address: text(obj.get("address")),
+            phone: text(obj.get("phone")),
+            hardship_causes,
+            cadre_relative: obj.get("cadre_relative").and_then(Value::as_bool).unwrap_or(false),
+        },
+        errors,
+    })
+}
+
+fn list_of(value: Option<&Value>) -> &[Value] {
+    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    value.and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Reads an amount; a missing, null or malformed one is an error and reads as zero.
+fn amount(value: Option<&Value>, member: Option<usize>, errors: &mut Vec<DataError>) -> Decimal {
+    let parsed = match value {
+        Some(Value::String(s)) => parse_amount(s),
+        // With arbitrary_precision the number keeps the text it was written as.
+        Some(Value::Number(n)) => parse_amount(&n.to_string()),
+        _ => Err(AmountError::Malformed),
+    };
+    parsed.unwrap_or_else(|e| {
+        let code = match e {
+            AmountError::Negative => ErrorCode::NegativeAmount,
+            AmountError::Malformed => ErrorCode::BadAmount,
+        };
+        errors.push(DataError::new(code, member));
+        Decimal::ZERO
+    })
+}
+
+fn ability(value: Option<&Value>, member: usize, field: &'static str, errors: &mut Vec<DataError>) -> Ability {
+    match value {
+        None | Some(Value::Null) => Ability::Full,
+        Some(v) => v.as_str().and_then(Ability::from_code).unwrap_or_else(|| {
+            errors.push(DataError::field(Some(member), field));
+            Ability::Full
+        }),
+    }
+}
+
+fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Member {
+    let empty = Map::new();
+    let obj = value.as_object().unwrap_or(&empty);
+    let m = Some(index);
+    let id_number = text(obj.get("id_number"));
+    let birth_text = obj.get("birth_date").filter(|v| !v.is_null());
+    let birth_date = birth_text.and_then(Value::as_str).and_then(parse_iso_date);
+    match id_number.as_deref().map(parse_id_number) {
+        Some(Err(IdError::Shape | IdError::CheckDigit | IdError::BirthDate)) => {
+            errors.push(DataError::new(ErrorCode::InvalidIdNumber, m));
+        }
+        Some(Ok(info)) => match birth_text {
+            Some(_) if birth_date.is_none() => errors.push(DataError::new(ErrorCode::BadBirthDate, m)),
+            Some(_) if birth_date != Some(info.birth_date) => {
+                errors.push(DataError::new(ErrorCode::IdBirthdateMismatch, m));
+            }
+            _ => {}
+        },
+        None => match birth_text {
+            None => errors.push(DataError::new(ErrorCode::MissingBirthDate, m)),
+            Some(_) if birth_date.is_none() => errors.push(DataError::new(ErrorCode::BadBirthDate, m)),
+            Some(_) => {}
+        },
+    }
+    let cohabiting = match obj.get("cohabiting") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(DataError::field(m, "cohabiting"));
+            true
+        }
+    };
+    let serious_illness = match obj.get("serious_illness") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(DataError::field(m, "serious_illness"));
+            false
+        }
+    };
+    let disability = match obj.get("disability") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let grade = v.get("grade").and_then(Value::as_u64).filter(|g| (1..=4).contains(g));
+            let kind = v.get("kind").and_then(Value::as_str).and_then(DisabilityKind::from_code);
+            match (grade, kind) {
+                (Some(grade), Some(kind)) => Some(Disability {
+                    grade: grade as u8,
+                    kind,
+                    certificate: text(v.get("certificate")),
+                }),
+                _ => {
+                    errors.push(DataError::field(m, "disability"));
+                    None
+                }
+            }
+        }
+    };
+    let supporters = match obj.get("supporters") {
+        Some(Value::Array(list)) => Some(
+            list.iter()
+                .map(|s| Supporter {
+                    name: text(s.get("name")).unwrap_or_default(),
+                    relation: text(s.get("relation")).unwrap_or_default(),
+                    capable: s.get("capable").and_then(Value::as_bool) == Some(true),
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let incomes = list_of(obj.get("incomes"))
+        .iter()
+        .filter_map(|inc| {
+            let kind = inc.get("kind").and_then(Value::as_str).and_then(IncomeKind::from_code);
+            if kind.is_none() {
+                errors.push(DataError::new(ErrorCode::UnknownIncomeKind, m));
+            }
+            let annual = amount(inc.get("annual"), m, errors);
+            Some(Income { kind: kind?, annual })
+        })
+        .collect();
+    Member {
+        name: text(obj.get("name")).unwrap_or_default(),
+        id_number,
+        birth_date,
+        relation: text(obj.get("relation")).unwrap_or_default(),
+        cohabiting,
+        disability,
+        serious_illness,
+        work_capacity: ability(obj.get("work_capacity"), index, "work_capacity", errors),
+        self_care: ability(obj.get("self_care"), index, "self_care", errors),
+        supporters,
+        incomes,
+        tags: list_of(obj.get("tags")).iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+        health_note: text(obj.get("health_note")),
+    }
+}
+
+fn check_member_ids(members: &[Member], errors: &mut Vec<DataError>) {
+    let mut seen = HashSet::new();
+    for (i, m) in members.iter().enumerate() {
+        if let Some(id) = &m.id_number {
+            if !seen.insert(id.as_str()) {
+                errors.push(DataError::new(ErrorCode::DuplicateMember, Some(i)));
+            }
+        }
+    }
+}
+
+fn parse_assets(value: Option<&Value>, errors: &mut Vec<DataError>) -> Assets {
+    let Some(v) = value.filter(|v| !v.is_null()) else {
+        return Assets::default();
+    };
+    Assets {
+        financial: match v.get("financial") {
+            None => Decimal::ZERO,
+            present => amount(present, None, errors),
+        },
+        disqualifying: list_of(v.get("disqualifying"))
+            .iter()
+            .map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_owned))
+            .collect(),
+    }
+}
+
+fn parse_enrollment(value: &Value, errors: &mut Vec<DataError>) -> Enrollment {
+    let program = text(value.get("program")).unwrap_or_default();
+    let mut date = |key: &str| match value.get(key) {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let parsed = v.as_str().and_then(parse_iso_date);
+            if parsed.is_none() && program == "dibao" {
+                errors.push(DataError::field(None, "enrollment"));
+            }
+            parsed
+        }
+    };
+    let since = date("since");
+    let last_review = date("last_review");
+    let exceeded_since = date("exceeded_since");
+    Enrollment {
+        since,
+        last_review,
+        exceeded_since,
+        monthly_amount: amount(value.get("monthly_amount"), None, errors),
+        class: text(value.get("class")),
+        program,
+    }
+}
+
+/// Writes households as a `bangfu.household.v1` document.
+pub fn to_document<'a>(households: impl IntoIterator<Item = &'a Household>) -> Value {
+    json!({
+        "format": FORMAT,
+        "households": households.into_iter().map(household_to_json).collect::<Vec<_>>(),
+    })
+}
+
+fn opt_date(d: Option<chrono::NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| Value::String(d.to_string()))
+}
+
+/// Writes one household as its `household.v1` object.
+pub fn household_to_json(h: &Household) -> Value {
+    let mut obj = Map::new();
+    obj.insert("id".into(), json!(h.id));
+    obj.insert("region_code".into(), json!(h.region_code));
+    obj.insert("village".into(), json!(h.village));
+    obj.insert("hukou".into(), json!(h.hukou.code()));
+    obj.insert("members".into(), h.members.iter().map(member_to_json).collect());
+    obj.insert(
+        "expenses".into(),
+        h.expenses
+            .iter()
+            .map(|e| json!({"kind": e.kind.code(), "annual": e.annual.to_string()}))
+            .collect(),
+    );
+    obj.insert(
+        "assets".into(),
+        json!({"financial": h.assets.financial.to_string(), "disqualifying": h.assets.disqualifying}),
+    );
+    if let Some(e) = &h.enrollment {
+        obj.insert(
+            "enrollment".into(),
+            json!({
+                "program": e.program,
+                "since": opt_date(e.since),
+                "monthly_amount": e.monthly_amount.to_string(),
+                "class": e.class,
+                "last_review": opt_date(e.last_review),
+                "exceeded_since": opt_date(e.exceeded_since),
+            }),
+        );
+    }
+    if let Some(t) = &h.temp_aid {
+        obj.insert(
+            "temp_aid".into(),
+            json!({"requested": t.requested.to_string(), "granted_this_year": t.granted_this_year.to_string()}),
+        );
+    }
+    // Extensions beyond the v1 fields, written only when recorded.
+    for (key, value) in [("group", &h.group), ("address", &h.address), ("phone", &h.phone)] {
+        if let Some(v) = value {
+            obj.insert(key.into(), json!(v));
+        }
+    }
+    if !h.hardship_causes.is_empty() {
+        obj.insert("hardship_causes".into(), json!(h.hardship_causes));
+    }
+    if h.cadre_relative {
+        obj.insert("cadre_relative".into(), json!(true));
+    }
+    Value::Object(obj)
+}
+
+fn member_to_json(m: &Member) -> Value {
+    let mut obj = Map::new();
+    obj.insert("name".into(), json!(m.name));
+    obj.insert("id_number".into(), json!(m.id_number));
+    if let Some(b) = m.birth_date {
+        obj.insert("birth_date".into(), json!(b.to_string()));
+    }
+    obj.insert("relation".into(), json!(m.relation));
+    obj.insert("cohabiting".into(), json!(m.cohabiting));
+    obj.insert(
+        "disability".into(),
+        m.disability.as_ref().map_or(Value::Null, |d| {
+            let mut v = json!({"grade": d.grade, "kind": d.kind.code()});
+            if let Some(c) = &d.certificate {
+                v["certificate"] = json!(c);
+            }
+            v
+        }),
+    );
+    obj.insert("serious_illness".into(), json!(m.serious_illness));
+    obj.insert("work_capacity".into(), json!(m.work_capacity.code()));
+    obj.insert("self_care".into(), json!(m.self_care.code()));
+    obj.insert(
+        "incomes".into(),
+        m.incomes
+            .iter()
+            .map(|i| json!({"kind": i.kind.code(), "annual": i.annual.to_string()}))
+            .collect(),
+    );
+    if let Some(list) = &m.supporters {
+        obj.insert(
+            "supporters".into(),
+            list.iter()
+                .map(|s| json!({"name": s.name, "relation": s.relation, "capable": s.capable}))
+                .collect(),
+        );
+    }
+    if !m.tags.is_empty() {
+        obj.insert("tags".into(), json!(m.tags));
+    }
+    if let Some(n) = &m.health_note {
+        obj.insert("health_note".into(), json!(n));
+    }
+    Value::Object(obj)
+}

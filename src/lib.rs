@@ -1,0 +1,15 @@
+//! bangfu (帮扶): offline-first casework for village social assistance.
+//!
+//! The core library: the household model and its interchange format, the
+//! eligibility engine, the local store with its audit log, dossiers and
+//! notices, and signed sync bundles. It builds and tests without a window;
+//! the desktop app in `src-tauri/` is a thin shell over it.
+#![warn(missing_docs)]
+
+pub mod dates;
+pub mod engine;
+pub mod household_json;
+pub mod id_number;
+pub mod model;
+pub mod money;
+pub mod policy;

@@ -1,0 +1,307 @@
+//! The household as the program understands it: members, incomes, expenses,
+//! assets and enrollment (the fields of `bangfu.household.v1`), plus what the
+//! caseworker records beyond them (组, address, hardship causes, tags).
+//!
+//! Values here are already checked; [`crate::household_json`] turns untrusted
+//! JSON into them and says what was wrong.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::id_number::{self, Sex};
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* #[doc = $zh] $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The code used in files (`household.v1`, policy TOML).
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese label shown to people.
+            pub fn zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// Looks a value up by its file code.
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Looks a value up by its code or its Chinese label.
+            pub fn from_code_or_zh(text: &str) -> Option<Self> {
+                let text = text.trim();
+                Self::from_code(text).or_else(|| Self::ALL.iter().copied().find(|v| v.zh() == text))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// 户籍类型: decides which 低保 standard applies.
+    Hukou { Rural = "rural" / "农村", Urban = "urban" / "城镇" }
+);
+
+code_enum!(
+    /// Work capacity (劳动能力) or self-care ability (生活自理能力).
+    Ability { Full = "full" / "完全", Partial = "partial" / "部分", None = "none" / "无" }
+);
+
+code_enum!(
+    /// Disability kind as on the 残疾人证.
+    DisabilityKind {
+        Physical = "physical" / "肢体",
+        Visual = "visual" / "视力",
+        Hearing = "hearing" / "听力",
+        Speech = "speech" / "言语",
+        Intellectual = "intellectual" / "智力",
+        Mental = "mental" / "精神",
+        Multiple = "multiple" / "多重",
+    }
+);
+
+code_enum!(
+    /// Kinds of income (last 12 months).
+    IncomeKind {
+        Wage = "wage" / "工资性收入",
+        Business = "business" / "经营性收入",
+        Property = "property" / "财产性收入",
+        Transfer = "transfer" / "转移性收入",
+        Pension = "pension" / "养老金",
+        Alimony = "alimony" / "赡养（抚养、扶养）费",
+        DisabilitySubsidy = "disability_subsidy" / "残疾人补贴",
+        Award = "award" / "奖励",
+        EducationAid = "education_aid" / "教育资助",
+        Other = "other" / "其他收入",
+    }
+);
+
+code_enum!(
+    /// Kinds of rigid expenditure.
+    ExpenseKind {
+        Medical = "medical" / "医疗支出",
+        Education = "education" / "教育支出",
+        DisabilityCare = "disability_care" / "残疾康复护理支出",
+        Other = "other" / "其他支出",
+    }
+);
+
+code_enum!(
+    /// 致困原因 recorded for a household (one or more).
+    HardshipCause {
+        Illness = "illness" / "因病",
+        Disability = "disability" / "因残",
+        Schooling = "schooling" / "因学",
+        Disaster = "disaster" / "因灾/疫",
+        LackOfLabour = "lack_of_labour" / "缺劳力",
+        Housing = "housing" / "住房",
+        Other = "other" / "其他",
+    }
+);
+
+/// A disability as recorded on the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disability {
+    /// Grade 1 (most severe) to 4.
+    pub grade: u8,
+    /// Kind of disability.
+    pub kind: DisabilityKind,
+    /// 残疾人证号, when recorded.
+    pub certificate: Option<String>,
+}
+
+impl Disability {
+    /// 重度残疾: grade 1 or 2, or grade 3 intellectual or mental.
+    pub fn is_severe(&self) -> bool {
+        self.grade <= 2
+            || (self.grade == 3
+                && matches!(self.kind, DisabilityKind::Intellectual | DisabilityKind::Mental))
+    }
+}
+
+/// One income line of a member (last 12 months).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Income {
+    /// Kind of income.
+    pub kind: IncomeKind,
+    /// Yuan over the last 12 months.
+    pub annual: Decimal,
+}
+
+/// One rigid expenditure line of a household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expense {
+    /// Kind of expenditure.
+    pub kind: ExpenseKind,
+    /// Yuan over the last 12 months.
+    pub annual: Decimal,
+}
+
+/// A legal supporter (法定赡养/抚养/扶养义务人), living with the household or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Supporter {
+    /// Name.
+    pub name: String,
+    /// Relation to the member.
+    pub relation: String,
+    /// Able to support; only an explicit `true` counts.
+    pub capable: bool,
+}
+
+/// A household member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Name.
+    pub name: String,
+    /// 18-digit ID number, when the person has one.
+    pub id_number: Option<String>,
+    /// Birth date as written in the file (optional when the ID number gives it).
+    pub birth_date: Option<NaiveDate>,
+    /// Relation to the head (`self`, `spouse`, `child`, … or Chinese).
+    pub relation: String,
+    /// Lives with the household (共同生活); only cohabiting members count.
+    pub cohabiting: bool,
+    /// Disability, if any.
+    pub disability: Option<Disability>,
+    /// Serious illness (重病).
+    pub serious_illness: bool,
+    /// Work capacity.
+    pub work_capacity: Ability,
+    /// Self-care ability.
+    pub self_care: Ability,
+    /// Legal supporters; `None` means not assessed.
+    pub supporters: Option<Vec<Supporter>>,
+    /// Incomes over the last 12 months.
+    pub incomes: Vec<Income>,
+    /// Special-group tags the caseworker recorded (留守儿童, 独居老人, …).
+    pub tags: Vec<String>,
+    /// Free-text health note (chronic illness named, …).
+    pub health_note: Option<String>,
+}
+
+impl Member {
+    /// The birth date that counts: from the ID number, else the recorded one.
+    pub fn born(&self) -> Option<NaiveDate> {
+        self.id_number
+            .as_deref()
+            .and_then(|id| id_number::parse_id_number(id).ok())
+            .map(|info| info.birth_date)
+            .or(self.birth_date)
+    }
+
+    /// Sex from the ID number, when it has a valid one.
+    pub fn sex(&self) -> Option<Sex> {
+        self.id_number
+            .as_deref()
+            .and_then(|id| id_number::parse_id_number(id).ok())
+            .map(|info| info.sex)
+    }
+
+    /// Whether this member is the head of household.
+    pub fn is_head(&self) -> bool {
+        matches!(self.relation.as_str(), "self" | "head" | "户主" | "本人" | "申请人")
+    }
+}
+
+/// Financial assets and disqualifying holdings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Assets {
+    /// Deposits, securities, bonds… in yuan.
+    pub financial: Decimal,
+    /// Tags that fail the asset test (`non_essential_vehicle`, `company_ownership`, …).
+    pub disqualifying: Vec<String>,
+}
+
+/// What the household already receives (在保).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    /// Program; only `"dibao"` is acted on in v1.
+    pub program: String,
+    /// Since when.
+    pub since: Option<NaiveDate>,
+    /// Current monthly payment, as recorded.
+    pub monthly_amount: Decimal,
+    /// Class recorded at the last decision (`A`/`B`/`C`).
+    pub class: Option<String>,
+    /// Date of the last review (定期核查).
+    pub last_review: Option<NaiveDate>,
+    /// First date the income was found above the standard (渐退 start).
+    pub exceeded_since: Option<NaiveDate>,
+}
+
+impl Enrollment {
+    /// Whether this is a 低保 enrollment (others count as none).
+    pub fn is_dibao(&self) -> bool {
+        self.program == "dibao"
+    }
+}
+
+/// A 临时救助 request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempAidRequest {
+    /// Amount requested now.
+    pub requested: Decimal,
+    /// Already granted this calendar year.
+    pub granted_this_year: Decimal,
+}
+
+/// A household in hardship.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Household {
+    /// The household's file number (`TXZ-003`), unique in a store.
+    pub id: String,
+    /// 6-digit 行政区划代码.
+    pub region_code: String,
+    /// Village or community (村/社区).
+    pub village: String,
+    /// Hukou type.
+    pub hukou: Hukou,
+    /// Members; order matters (results refer to members by index).
+    pub members: Vec<Member>,
+    /// Rigid expenditures.
+    pub expenses: Vec<Expense>,
+    /// Assets.
+    pub assets: Assets,
+    /// Current enrollment, if any.
+    pub enrollment: Option<Enrollment>,
+    /// 临时救助 request, if any.
+    pub temp_aid: Option<TempAidRequest>,
+    /// Village group (组), when recorded.
+    pub group: Option<String>,
+    /// Street address.
+    pub address: Option<String>,
+    /// Contact telephone.
+    pub phone: Option<String>,
+    /// 致困原因.
+    pub hardship_causes: Vec<HardshipCause>,
+    /// 近亲属备案: a member is a close relative of village staff or a caseworker.
+    pub cadre_relative: bool,
+}
+
+impl Household {
+    /// The head of household (relation `self`), else the first member.
+    pub fn head(&self) -> Option<&Member> {
+        self.members
+            .iter()
+            .find(|m| m.is_head())
+            .or_else(|| self.members.first())
+    }
+
+    /// Members who live together (共同生活的家庭成员), with their input index.
+    pub fn cohabiting(&self) -> impl Iterator<Item = (usize, &Member)> {
+        self.members.iter().enumerate().filter(|(_, m)| m.cohabiting)
+    }
+}
