@@ -6,10 +6,17 @@
 //! the desktop app in `src-tauri/` is a thin shell over it.
 #![warn(missing_docs)]
 
+pub mod casework;
+pub mod cli;
 pub mod dates;
+pub mod decisions;
+pub mod demo;
 pub mod engine;
 pub mod household_json;
 pub mod id_number;
+pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod policy;
+pub mod roster;
+pub mod store;

@@ -210,6 +210,22 @@ impl Member {
             .map(|info| info.sex)
     }
 
+    /// The relation to the head in Chinese (codes translated, Chinese kept as written).
+    pub fn relation_zh(&self) -> &str {
+        match self.relation.as_str() {
+            "self" | "head" => "户主",
+            "spouse" => "配偶",
+            "child" => "子女",
+            "parent" => "父母",
+            "grandchild" => "孙子女",
+            "grandparent" => "祖父母",
+            "sibling" => "兄弟姐妹",
+            "child_in_law" => "儿媳/女婿",
+            "other" => "其他",
+            other => other,
+        }
+    }
+
     /// Whether this member is the head of household.
     pub fn is_head(&self) -> bool {
         matches!(self.relation.as_str(), "self" | "head" | "户主" | "本人" | "申请人")

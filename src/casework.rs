@@ -1,0 +1,245 @@
+//! The casework around a household: home visits (入户调查), the case timeline
+//! (申请受理 → … → 县级确认), and the assistance plan (一户一策).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The 两不愁三保障 checklist items a visit looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckItem {
+    /// 不愁吃.
+    Food,
+    /// 不愁穿.
+    Clothing,
+    /// 义务教育有保障.
+    Education,
+    /// 基本医疗有保障.
+    Medical,
+    /// 住房安全有保障.
+    Housing,
+    /// 饮水安全有保障.
+    Water,
+}
+
+impl CheckItem {
+    /// Every item in form order.
+    pub const ALL: [CheckItem; 6] = [
+        CheckItem::Food,
+        CheckItem::Clothing,
+        CheckItem::Education,
+        CheckItem::Medical,
+        CheckItem::Housing,
+        CheckItem::Water,
+    ];
+
+    /// The label on the paper form.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CheckItem::Food => "不愁吃",
+            CheckItem::Clothing => "不愁穿",
+            CheckItem::Education => "义务教育有保障",
+            CheckItem::Medical => "基本医疗有保障",
+            CheckItem::Housing => "住房安全有保障",
+            CheckItem::Water => "饮水安全有保障",
+        }
+    }
+}
+
+/// One checklist line: fine or a problem, with a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The item.
+    pub item: CheckItem,
+    /// `true` when there is a problem.
+    pub problem: bool,
+    /// What was seen.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A home visit (入户调查) record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    /// Record id (UUID v7).
+    pub id: uuid::Uuid,
+    /// Date of the visit.
+    pub date: NaiveDate,
+    /// Investigators: at least two (national rule).
+    pub workers: Vec<String>,
+    /// 两不愁三保障 checklist.
+    pub checklist: Vec<CheckResult>,
+    /// Findings (看、查、算、访).
+    pub findings: String,
+    /// When to come back.
+    pub next_visit: Option<NaiveDate>,
+    /// A draft is an unfinished form kept across restarts.
+    pub draft: bool,
+}
+
+/// Why a visit cannot be saved as final.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VisitError {
+    /// Fewer than two named investigators.
+    #[error("入户调查须由至少两名工作人员进行（现有{0}名）")]
+    TooFewWorkers(usize),
+    /// A checklist item is missing.
+    #[error("“两不愁三保障”核查缺少“{0}”一项")]
+    MissingItem(&'static str),
+    /// A problem without a note.
+    #[error("“{0}”存在问题，请填写情况说明")]
+    ProblemWithoutNote(&'static str),
+    /// Next visit not after the visit.
+    #[error("下次走访日期（{0}）应晚于本次走访日期")]
+    NextVisitBeforeVisit(NaiveDate),
+}
+
+impl Visit {
+    /// Checks a final visit record; drafts may be incomplete.
+    pub fn validate(&self) -> Result<(), VisitError> {
+        if self.draft {
+            return Ok(());
+        }
+        let named = self.workers.iter().filter(|w| !w.trim().is_empty()).count();
+        if named < 2 {
+            return Err(VisitError::TooFewWorkers(named));
+        }
+        for item in CheckItem::ALL {
+            match self.checklist.iter().find(|c| c.item == item) {
+                None => return Err(VisitError::MissingItem(item.zh())),
+                Some(c) if c.problem && c.note.trim().is_empty() => {
+                    return Err(VisitError::ProblemWithoutNote(item.zh()))
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(next) = self.next_visit.filter(|n| *n <= self.date) {
+            return Err(VisitError::NextVisitBeforeVisit(next));
+        }
+        Ok(())
+    }
+}
+
+/// Steps of the case workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// 申请受理.
+    Application,
+    /// 入户调查.
+    Investigation,
+    /// 民主评议.
+    DemocraticReview,
+    /// 公示开始.
+    NoticeStart,
+    /// 公示结束.
+    NoticeEnd,
+    /// 乡镇审核.
+    TownshipReview,
+    /// 县级确认.
+    CountyConfirmation,
+    /// 终止.
+    Termination,
+}
+
+impl EventKind {
+    /// Every step in workflow order.
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Application,
+        EventKind::Investigation,
+        EventKind::DemocraticReview,
+        EventKind::NoticeStart,
+        EventKind::NoticeEnd,
+        EventKind::TownshipReview,
+        EventKind::CountyConfirmation,
+        EventKind::Termination,
+    ];
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            EventKind::Application => "申请受理",
+            EventKind::Investigation => "入户调查",
+            EventKind::DemocraticReview => "民主评议",
+            EventKind::NoticeStart => "公示开始",
+            EventKind::NoticeEnd => "公示结束",
+            EventKind::TownshipReview => "乡镇审核",
+            EventKind::CountyConfirmation => "县级确认",
+            EventKind::Termination => "终止",
+        }
+    }
+
+    /// The file code.
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::Application => "application",
+            EventKind::Investigation => "investigation",
+            EventKind::DemocraticReview => "democratic_review",
+            EventKind::NoticeStart => "notice_start",
+            EventKind::NoticeEnd => "notice_end",
+            EventKind::TownshipReview => "township_review",
+            EventKind::CountyConfirmation => "county_confirmation",
+            EventKind::Termination => "termination",
+        }
+    }
+
+    /// Parses a code or a Chinese name.
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.code() == text || k.zh() == text)
+    }
+}
+
+/// One step in a household's case timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    /// Record id (UUID v7).
+    pub id: uuid::Uuid,
+    /// Which step.
+    pub kind: EventKind,
+    /// When.
+    pub date: NaiveDate,
+    /// Who (person or office).
+    pub actor: String,
+    /// Notes (评议结果, 公示 objections, reason for 终止…).
+    pub note: String,
+}
+
+/// Status of an assistance measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureStatus {
+    /// 计划中.
+    Planned,
+    /// 落实中.
+    InProgress,
+    /// 已落实.
+    Done,
+}
+
+impl MeasureStatus {
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            MeasureStatus::Planned => "计划中",
+            MeasureStatus::InProgress => "落实中",
+            MeasureStatus::Done => "已落实",
+        }
+    }
+}
+
+/// One measure of the household's assistance plan (一户一策).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    /// Record id (UUID v7).
+    pub id: uuid::Uuid,
+    /// 低保, 特困供养, 临时救助, 医疗救助, 教育救助, 住房救助, 就业救助, 慈善, 结对帮扶 …
+    pub kind: String,
+    /// What exactly.
+    pub description: String,
+    /// Responsible person.
+    pub responsible: String,
+    /// Due date.
+    pub due: Option<NaiveDate>,
+    /// Status.
+    pub status: MeasureStatus,
+}

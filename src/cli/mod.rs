@@ -1,0 +1,365 @@
+//! The `bangfu` command: Chinese text for people, `--json` for machines.
+//!
+//! Exit status: 0 when the command ran; 2 for an unreadable or invalid input
+//! file or policy (and for bad arguments); 1 for anything else.
+
+mod commands;
+mod eval;
+mod text;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A failed command: its message (Chinese) and exit status.
+#[derive(Debug)]
+pub struct CliError {
+    /// What went wrong, naming the place.
+    pub message: String,
+    /// Exit status.
+    pub code: i32,
+}
+
+impl CliError {
+    /// Bad input (a file or a policy): exit status 2.
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: 2 }
+    }
+
+    /// Anything else: exit status 1.
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: 1 }
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::failure(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::failure(format!("读写失败：{e}"))
+    }
+}
+
+/// Result of a command.
+pub type CliResult = Result<(), CliError>;
+
+/// bangfu（帮扶）：村级社会救助协理员的离线工作台。
+#[derive(Debug, Parser)]
+#[command(name = "bangfu", version, about, long_about = None)]
+pub struct Cli {
+    /// 数据库文件路径（默认在系统数据目录）
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// 命令
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 生成演示村数据（200户以上），评估并保存结果
+    Demo(DemoArgs),
+    /// 导入：户数据（household.v1 JSON）或花名册（CSV）
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// 导出：户数据（household.v1 JSON）或台账（CSV）
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// 户：列表、详情
+    #[command(subcommand)]
+    Households(HouseholdsCommand),
+    /// 入户调查记录
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// 办理流程节点（申请受理、民主评议、公示……）
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// 一户一策帮扶措施
+    #[command(subcommand)]
+    Measure(MeasureCommand),
+    /// 变更日志（审计）
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// 资格评估（规则 eligibility-v1）
+    Eval(EvalArgs),
+    /// 本机设置：协理员姓名、村
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// 每个村的户数（共4个村/社区）
+    #[arg(long, default_value_t = 60)]
+    pub per_village: usize,
+    /// 以此日期为“今天”（默认今天）
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// 导入 household.v1 JSON 文件（整份成功或整份不导入）
+    Households {
+        /// JSON 文件
+        file: PathBuf,
+    },
+    /// 导入县里的花名册 CSV（UTF-8/带BOM/GBK 自动识别）
+    Roster {
+        /// CSV 文件
+        file: PathBuf,
+        /// 强制指定编码
+        #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
+        encoding: EncodingArg,
+    },
+}
+
+/// Roster encodings on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    /// 自动识别
+    Auto,
+    /// UTF-8
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GBK
+    Gbk,
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// 导出 household.v1 JSON（默认输出到屏幕）
+    Households {
+        /// 输出文件
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 导出台账（CSV，带BOM，Excel可直接打开）
+    Ledger {
+        /// CSV 格式（目前唯一格式）
+        #[arg(long, required = true)]
+        csv: bool,
+        /// 输出文件（默认输出到屏幕）
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// 显示完整身份证号（仅供县级内部使用）
+        #[arg(long)]
+        full_id: bool,
+    },
+}
+
+/// `households` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HouseholdsCommand {
+    /// 户列表
+    List {
+        /// 只列某村/社区
+        #[arg(long)]
+        village: Option<String>,
+        /// 输出 JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 户详情
+    Show {
+        /// 户编号（如 TXZ-003）
+        id: String,
+        /// 输出 JSON（household.v1 加走访、流程、措施）
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `visit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VisitCommand {
+    /// 记录一次入户调查
+    Add(VisitAddArgs),
+    /// 列出某户的入户调查
+    List {
+        /// 户编号
+        #[arg(long)]
+        household: String,
+        /// 输出 JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `visit add` options.
+#[derive(Debug, Args)]
+pub struct VisitAddArgs {
+    /// 户编号
+    #[arg(long)]
+    pub household: String,
+    /// 走访日期
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: String,
+    /// 调查人员（至少两名，可重复）
+    #[arg(long = "worker", required = true)]
+    pub workers: Vec<String>,
+    /// 有问题的核查项及说明，如 housing=墙体开裂（其余项视为无问题）；项目：food clothing education medical housing water
+    #[arg(long = "problem", value_name = "ITEM=NOTE")]
+    pub problems: Vec<String>,
+    /// 调查情况（看、查、算、访）
+    #[arg(long, default_value = "")]
+    pub findings: String,
+    /// 下次走访日期
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub next: Option<String>,
+    /// 保存为草稿
+    #[arg(long)]
+    pub draft: bool,
+}
+
+/// `event` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// 记录一个流程节点
+    Add {
+        /// 户编号
+        #[arg(long)]
+        household: String,
+        /// 节点：application investigation democratic_review notice_start notice_end township_review county_confirmation termination（或中文名）
+        #[arg(long)]
+        kind: String,
+        /// 日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// 经办人或单位
+        #[arg(long, default_value = "")]
+        actor: String,
+        /// 备注
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+/// `measure` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MeasureCommand {
+    /// 添加帮扶措施
+    Add {
+        /// 户编号
+        #[arg(long)]
+        household: String,
+        /// 类别：低保、特困供养、临时救助、医疗救助、教育救助、住房救助、就业救助、慈善、结对帮扶……
+        #[arg(long)]
+        kind: String,
+        /// 具体内容
+        #[arg(long, default_value = "")]
+        description: String,
+        /// 责任人
+        #[arg(long)]
+        responsible: String,
+        /// 完成时限
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        due: Option<String>,
+    },
+}
+
+/// `log` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// 校验变更日志哈希链，并核对每条记录与日志一致
+    Verify,
+}
+
+/// `settings` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// 设置一项：caseworker（协理员姓名）、village（所在村）
+    Set {
+        /// 名称
+        key: String,
+        /// 值
+        value: String,
+    },
+    /// 显示本机设置
+    Show,
+}
+
+/// `eval` options.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// 政策文件（可重复，按生效日期选用；默认内置政策）
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
+    /// household.v1 输入文件（不给则评估数据库中全部户）
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// 评估日期（默认今天）
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// 保存评估结果（仅数据库模式）
+    #[arg(long, conflicts_with = "input")]
+    pub save: bool,
+    /// 列出与已保存结果相比的变化（仅数据库模式）
+    #[arg(long, conflicts_with = "input")]
+    pub diff: bool,
+}
+
+/// Output format of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// bangfu.eval.v1 JSON
+    Json,
+    /// 中文表格
+    Table,
+}
+
+/// Parses arguments, runs the command and returns the exit status.
+pub fn main() -> i32 {
+    // Like other Unix tools, stop quietly when the reader of our output goes away (`| head`).
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("错误：{}", e.message);
+            e.code
+        }
+    }
+}
+
+/// Runs a parsed command.
+pub fn run(cli: Cli) -> CliResult {
+    let db = cli.db.clone().unwrap_or_else(crate::store::Store::default_path);
+    match cli.command {
+        Command::Demo(args) => commands::demo(&db, &args),
+        Command::Import(c) => commands::import(&db, c),
+        Command::Export(c) => commands::export(&db, c),
+        Command::Households(c) => commands::households(&db, c),
+        Command::Visit(c) => commands::visit(&db, c),
+        Command::Event(c) => commands::event(&db, c),
+        Command::Measure(c) => commands::measure(&db, c),
+        Command::Log(LogCommand::Verify) => commands::log_verify(&db),
+        Command::Settings(c) => commands::settings(&db, c),
+        Command::Eval(args) => eval::run(cli.db.as_deref(), &db, &args),
+    }
+}
+
+/// Parses a `YYYY-MM-DD` argument, naming the option when it is wrong.
+fn parse_date_arg(option: &str, text: &str) -> Result<chrono::NaiveDate, CliError> {
+    crate::dates::parse_iso_date(text)
+        .ok_or_else(|| CliError::input(format!("{option} 的值“{text}”不是 YYYY-MM-DD 格式的日期")))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}

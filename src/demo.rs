@@ -1,0 +1,352 @@
+//! A demo village for newcomers: 200+ households with realistic names, valid
+//! ID numbers and the whole range of situations (低保, 特困, 单人保, 渐退,
+//! 低收入, asset limits, 临时救助, a shared ID number), with visits, case
+//! timelines and assistance plans.
+//!
+//! Deterministic: the same seed and date give the same village.
+
+use chrono::{Datelike, Days, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::casework::*;
+use crate::dates::add_months;
+use crate::id_number::make_id_number;
+use crate::model::*;
+
+/// Region code of the demo county (matches the default policy).
+pub const REGION: &str = "341024";
+
+/// Villages of the demo, with the prefix of their household codes and hukou.
+pub const VILLAGES: &[(&str, &str, Hukou)] = &[
+    ("田心寨村", "TXZ", Hukou::Rural),
+    ("保婴村", "BY", Hukou::Rural),
+    ("巨网村", "JW", Hukou::Rural),
+    ("黎阳社区", "LY", Hukou::Urban),
+];
+
+const SURNAMES: &[&str] = &["程", "王", "李", "张", "刘", "陈", "胡", "汪", "吴", "方", "黄", "江", "潘", "叶", "余", "洪", "徐", "朱", "钱", "颜"];
+const MALE: &[&str] = &["金明", "建国", "大山", "军", "发根", "国强", "志刚", "春生", "长青", "德胜", "永福", "海涛", "文华", "庆丰", "有才"];
+const FEMALE: &[&str] = &["秀兰", "桂芳", "观英", "润林", "代娣", "转梅", "玉珍", "春燕", "小红", "丽华", "月娥", "美玲", "素芬", "翠花", "雪梅"];
+const CHILD: &[&str] = &["小雨", "浩", "婷", "子轩", "欣怡", "梓涵", "宇航", "佳琪", "思远", "雨桐"];
+const WORKERS: &[&str] = &["方晓燕", "洪卫东", "余丽娟", "江海波"];
+
+/// A tiny deterministic generator (64-bit LCG): no dependency, same village every time.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, list: &'a [T]) -> &'a T {
+        &list[self.below(list.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// One demo household with its casework.
+pub struct DemoHousehold {
+    /// The household.
+    pub household: Household,
+    /// Visits (oldest first).
+    pub visits: Vec<Visit>,
+    /// Case timeline.
+    pub events: Vec<CaseEvent>,
+    /// Assistance plan.
+    pub measures: Vec<Measure>,
+}
+
+fn yuan(n: i64) -> Decimal {
+    Decimal::new(n * 100, 2)
+}
+
+/// The situations the demo covers, in rotation.
+#[derive(Clone, Copy)]
+enum Situation {
+    PoorFamily,
+    LoneElder,
+    DisabledChild,
+    Marginal,
+    LowIncome,
+    GradualExit,
+    OverdueReview,
+    Savings,
+    Vehicle,
+    TempAid,
+    WellOff,
+    IllnessExpenses,
+}
+
+const SITUATIONS: [Situation; 12] = [
+    Situation::PoorFamily,
+    Situation::LoneElder,
+    Situation::DisabledChild,
+    Situation::Marginal,
+    Situation::LowIncome,
+    Situation::GradualExit,
+    Situation::OverdueReview,
+    Situation::Savings,
+    Situation::Vehicle,
+    Situation::TempAid,
+    Situation::WellOff,
+    Situation::IllnessExpenses,
+];
+
+/// Builds the demo village: `per_village` households in each of [`VILLAGES`].
+pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
+    let mut rng = Rng(0x6261_6e67_6675);
+    let mut out = Vec::new();
+    let mut serial = 100u32;
+    for (v, (village, prefix, hukou)) in VILLAGES.iter().enumerate() {
+        for n in 0..per_village {
+            let situation = SITUATIONS[(n + v) % SITUATIONS.len()];
+            let code = format!("{prefix}-{:03}", n + 1);
+            let group = format!("{}组", 1 + rng.below(6));
+            let mut person = |rng: &mut Rng, (min_age, span): (i32, u64), male_percent: u64, relation: &str, surname: &str| {
+                serial += 1;
+                let age = min_age + rng.below(span) as i32;
+                let male = rng.chance(male_percent);
+                let year = today.year() - age;
+                let birth = NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+                    .unwrap_or(today);
+                let seq = (serial * 2 + u32::from(male)) % 1000;
+                let given = if age < 18 { rng.pick(CHILD) } else if male { rng.pick(MALE) } else { rng.pick(FEMALE) };
+                Member {
+                    name: format!("{surname}{given}"),
+                    id_number: Some(make_id_number(REGION, birth, seq)),
+                    birth_date: None,
+                    relation: relation.to_owned(),
+                    cohabiting: true,
+                    disability: None,
+                    serious_illness: false,
+                    work_capacity: if (18..60).contains(&age) { Ability::Full } else { Ability::None },
+                    self_care: Ability::Full,
+                    supporters: None,
+                    incomes: Vec::new(),
+                    tags: Vec::new(),
+                    health_note: None,
+                }
+            };
+            let surname = *rng.pick(SURNAMES);
+            let wife = *rng.pick(SURNAMES);
+            let mut members = Vec::new();
+            let mut expenses = Vec::new();
+            let mut assets = Assets { financial: yuan(500 * rng.below(8) as i64), disqualifying: Vec::new() };
+            let mut enrollment = None;
+            let mut temp_aid = None;
+            let mut causes = Vec::new();
+            let wage = |amount: i64| Income { kind: IncomeKind::Wage, annual: yuan(amount) };
+            match situation {
+                Situation::PoorFamily | Situation::OverdueReview | Situation::IllnessExpenses => {
+                    let mut head = person(&mut rng, (40, 15), 100, "self", surname);
+                    head.incomes.push(wage(6000 + 600 * rng.below(10) as i64));
+                    let mut spouse = person(&mut rng, (38, 12), 0, "spouse", wife);
+                    if matches!(situation, Situation::IllnessExpenses) {
+                        spouse.serious_illness = true;
+                        spouse.work_capacity = Ability::None;
+                        spouse.health_note = Some("尿毒症，每周透析".into());
+                        expenses.push(Expense { kind: ExpenseKind::Medical, annual: yuan(9000 + 1000 * rng.below(6) as i64) });
+                        causes.push(HardshipCause::Illness);
+                    } else {
+                        causes.push(HardshipCause::LackOfLabour);
+                    }
+                    let mut child = person(&mut rng, (6, 10), 50, "child", surname);
+                    child.tags.push("困境儿童".into());
+                    expenses.push(Expense { kind: ExpenseKind::Education, annual: yuan(600 + 200 * rng.below(5) as i64) });
+                    members.extend([head, spouse, child]);
+                    if matches!(situation, Situation::OverdueReview) {
+                        enrollment = Some(Enrollment {
+                            program: "dibao".into(),
+                            since: Some(add_months(today, 0) - Days::new(900)),
+                            monthly_amount: yuan(700),
+                            class: Some("B".into()),
+                            last_review: Some(today - Days::new(400)),
+                            exceeded_since: None,
+                        });
+                    }
+                }
+                Situation::LoneElder => {
+                    let mut elder = person(&mut rng, (70, 20), 40, "self", surname);
+                    elder.incomes.push(Income { kind: IncomeKind::Pension, annual: yuan(1500 + 60 * rng.below(10) as i64) });
+                    elder.self_care = *rng.pick(&[Ability::Full, Ability::Partial, Ability::None]);
+                    elder.supporters = Some(Vec::new());
+                    elder.tags.push(if elder.self_care == Ability::Full { "独居老人" } else { "失能老人" }.into());
+                    members.push(elder);
+                    causes.push(HardshipCause::LackOfLabour);
+                }
+                Situation::DisabledChild | Situation::Marginal => {
+                    let mut head = person(&mut rng, (45, 10), 0, "self", surname);
+                    let base = if matches!(situation, Situation::Marginal) { 16000 } else { 9000 };
+                    head.incomes.push(wage(base + 1200 * rng.below(4) as i64));
+                    let mut son = person(&mut rng, (20, 10), 100, "child", surname);
+                    son.disability = Some(Disability {
+                        grade: 1 + rng.below(2) as u8,
+                        kind: *rng.pick(&[DisabilityKind::Physical, DisabilityKind::Intellectual, DisabilityKind::Visual]),
+                        certificate: Some(format!("{}{}", son.id_number.clone().unwrap_or_default(), "42")),
+                    });
+                    son.work_capacity = Ability::None;
+                    son.self_care = Ability::Partial;
+                    son.incomes.push(Income { kind: IncomeKind::DisabilitySubsidy, annual: yuan(1800) });
+                    son.tags.push("重度残疾".into());
+                    expenses.push(Expense { kind: ExpenseKind::DisabilityCare, annual: yuan(1200) });
+                    members.extend([head, son]);
+                    causes.push(HardshipCause::Disability);
+                }
+                Situation::LowIncome | Situation::WellOff => {
+                    let mut head = person(&mut rng, (35, 20), 100, "self", surname);
+                    let base = if matches!(situation, Situation::WellOff) { 40000 } else { 15000 };
+                    head.incomes.push(wage(base + 1000 * rng.below(5) as i64));
+                    let mut spouse = person(&mut rng, (33, 20), 0, "spouse", wife);
+                    spouse.incomes.push(Income { kind: IncomeKind::Business, annual: yuan(6000) });
+                    members.extend([head, spouse]);
+                    causes.push(HardshipCause::Other);
+                }
+                Situation::GradualExit => {
+                    let mut head = person(&mut rng, (40, 10), 100, "self", surname);
+                    head.incomes.push(wage(16000));
+                    let mut daughter = person(&mut rng, (19, 4), 0, "child", surname);
+                    daughter.incomes.push(wage(2400));
+                    members.extend([head, daughter]);
+                    enrollment = Some(Enrollment {
+                        program: "dibao".into(),
+                        since: Some(today - Days::new(1200)),
+                        monthly_amount: yuan(520),
+                        class: Some("C".into()),
+                        last_review: Some(today - Days::new(200)),
+                        exceeded_since: Some(today - Days::new(120)),
+                    });
+                    causes.push(HardshipCause::Schooling);
+                }
+                Situation::Savings | Situation::Vehicle => {
+                    let mut head = person(&mut rng, (50, 10), 100, "self", surname);
+                    head.incomes.push(wage(5000));
+                    let spouse = person(&mut rng, (48, 10), 0, "spouse", wife);
+                    members.extend([head, spouse]);
+                    if matches!(situation, Situation::Savings) {
+                        assets.financial = yuan(40000 + 1000 * rng.below(20) as i64);
+                    } else {
+                        assets.disqualifying.push("non_essential_vehicle".into());
+                    }
+                    causes.push(HardshipCause::Other);
+                }
+                Situation::TempAid => {
+                    let mut head = person(&mut rng, (30, 20), 100, "self", surname);
+                    head.incomes.push(wage(24000));
+                    let mut mother = person(&mut rng, (62, 10), 0, "parent", wife);
+                    mother.incomes.push(Income { kind: IncomeKind::Pension, annual: yuan(2400) });
+                    members.extend([head, mother]);
+                    temp_aid = Some(TempAidRequest { requested: yuan(3000 + 1000 * rng.below(6) as i64), granted_this_year: yuan(1000 * rng.below(18) as i64) });
+                    causes.push(HardshipCause::Disaster);
+                }
+            }
+            // A son working away: listed, but not living with the household.
+            if rng.chance(15) {
+                let mut away = person(&mut rng, (28, 1), 100, "child", surname);
+                away.cohabiting = false;
+                away.incomes.push(wage(48000));
+                members.push(away);
+            }
+            let household = Household {
+                id: code,
+                region_code: REGION.into(),
+                village: (*village).into(),
+                hukou: *hukou,
+                members,
+                expenses,
+                assets,
+                enrollment,
+                temp_aid,
+                group: Some(group.clone()),
+                address: Some(format!("{village}{group}{}号", 1 + rng.below(80))),
+                phone: Some(format!("13{:09}", rng.below(1_000_000_000))),
+                hardship_causes: causes,
+                cadre_relative: rng.chance(3),
+            };
+            out.push(casework(household, today, &mut rng));
+        }
+    }
+    // One person listed in two households: the audit must find it.
+    if out.len() > 13 {
+        let shared = out[0].household.members[0].clone();
+        let mut twin = shared;
+        twin.relation = "other".into();
+        out[13].household.members.push(twin);
+    }
+    out
+}
+
+fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHousehold {
+    let pair = |rng: &mut Rng| {
+        let a = rng.below(WORKERS.len() as u64) as usize;
+        vec![WORKERS[a].to_owned(), WORKERS[(a + 1) % WORKERS.len()].to_owned()]
+    };
+    let visit_count = 1 + rng.below(3);
+    let mut visits = Vec::new();
+    for k in 0..visit_count {
+        let date = today - Days::new(30 + 120 * (visit_count - k) + rng.below(30));
+        let housing_problem = rng.chance(10);
+        visits.push(Visit {
+            id: uuid::Uuid::now_v7(),
+            date,
+            workers: pair(rng),
+            checklist: CheckItem::ALL
+                .iter()
+                .map(|&item| CheckResult {
+                    item,
+                    problem: item == CheckItem::Housing && housing_problem,
+                    note: if item == CheckItem::Housing && housing_problem { "东侧墙体开裂，需危房改造".into() } else { String::new() },
+                })
+                .collect(),
+            findings: "看：房屋基本安全，家具简陋；查：户口簿、身份证、收入证明齐全；算：按申报收入核算；访：邻居反映情况属实。".into(),
+            next_visit: Some(add_months(date, 3 + 3 * rng.below(2) as u32)),
+            draft: false,
+        });
+    }
+    let start = today - Days::new(200 + rng.below(300));
+    let steps = [
+        (EventKind::Application, 0, "村委会", "户主提交书面申请及授权核对书"),
+        (EventKind::Investigation, 3, "乡镇民政办", "两名工作人员入户调查"),
+        (EventKind::DemocraticReview, 12, "村民主评议小组", "评议通过"),
+        (EventKind::NoticeStart, 14, "村委会", "村务公开栏公示"),
+        (EventKind::NoticeEnd, 21, "村委会", "公示期满无异议"),
+        (EventKind::TownshipReview, 26, "乡镇人民政府", "审核同意"),
+        (EventKind::CountyConfirmation, 40, "县民政局", "确认纳入"),
+    ];
+    let reached = 2 + rng.below(steps.len() as u64 - 1) as usize;
+    let events = steps[..reached.min(steps.len())]
+        .iter()
+        .map(|(kind, offset, actor, note)| CaseEvent {
+            id: uuid::Uuid::now_v7(),
+            kind: *kind,
+            date: start + Days::new(*offset),
+            actor: (*actor).into(),
+            note: (*note).into(),
+        })
+        .collect();
+    let mut measures = Vec::new();
+    for cause in &household.hardship_causes {
+        let (kind, description) = match cause {
+            HardshipCause::Illness => ("医疗救助", "落实大病保险和医疗救助，协助办理慢特病门诊"),
+            HardshipCause::Disability => ("残疾人两项补贴", "落实困难残疾人生活补贴和重度残疾人护理补贴"),
+            HardshipCause::Schooling => ("教育救助", "申请雨露计划及助学金"),
+            HardshipCause::Disaster => ("临时救助", "受灾后急难救助，协调住房修缮"),
+            HardshipCause::LackOfLabour => ("结对帮扶", "安排帮扶责任人每月走访"),
+            HardshipCause::Housing => ("住房救助", "纳入危房改造计划"),
+            HardshipCause::Other => ("就业救助", "推荐公益性岗位"),
+        };
+        measures.push(Measure {
+            id: uuid::Uuid::now_v7(),
+            kind: kind.into(),
+            description: description.into(),
+            responsible: WORKERS[rng.below(WORKERS.len() as u64) as usize].into(),
+            due: Some(today + Days::new(30 + rng.below(120))),
+            status: *rng.pick(&[MeasureStatus::Planned, MeasureStatus::InProgress, MeasureStatus::Done]),
+        });
+    }
+    DemoHousehold { household, visits, events, measures }
+}

@@ -1,0 +1,408 @@
+//! The county's household roster (花名册) as Excel saves it: CSV in UTF-8
+//! (with or without BOM) or GBK, Chinese headers, one row per person.
+//!
+//! Rows are grouped into households by 户编号 and checked with the same rules
+//! as `household.v1` data. A file imports whole or not at all: every problem
+//! is reported with its row number, column and reason.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::household_json::{parse_household, ErrorCode};
+use crate::model::{Ability, DisabilityKind, Household, Hukou, IncomeKind};
+
+/// Text encoding of a roster file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Detect: UTF-8 (BOM or not) when it decodes, else GBK.
+    Auto,
+    /// UTF-8.
+    Utf8,
+    /// GBK (read as its superset GB18030).
+    Gbk,
+}
+
+/// One problem in a roster file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterError {
+    /// Line number in the file (the header is line 1); 0 for the file as a whole.
+    pub line: u64,
+    /// Column header, when one column is at fault.
+    pub column: Option<String>,
+    /// What is wrong, in Chinese.
+    pub reason: String,
+}
+
+impl std::fmt::Display for RosterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, &self.column) {
+            (0, _) => write!(f, "{}", self.reason),
+            (l, Some(c)) => write!(f, "第{l}行，“{c}”列：{}", self.reason),
+            (l, None) => write!(f, "第{l}行：{}", self.reason),
+        }
+    }
+}
+
+/// The documented columns. Required ones must be present in the header.
+pub const COLUMNS: &[(&str, bool, &str)] = &[
+    ("户编号", true, "household file number, e.g. TXZ-001; rows with the same number form one household"),
+    ("村/社区", true, "village or community"),
+    ("组", false, "village group"),
+    ("住址", false, "address"),
+    ("联系电话", false, "telephone"),
+    ("户籍类型", true, "农村 or 城镇"),
+    ("户主姓名", false, "checked against the row whose relation is 户主"),
+    ("姓名", true, "member name"),
+    ("身份证号", true, "18-digit ID number (may be empty for a person without one, then 出生日期 is needed)"),
+    ("出生日期", false, "YYYY-MM-DD"),
+    ("与户主关系", true, "户主/本人, 配偶, 子女 (儿子, 女儿), 父母 (父亲, 母亲), 孙子女, 兄弟姐妹, 儿媳, 女婿, 其他"),
+    ("是否共同生活", false, "是/否 (default 是)"),
+    ("残疾类别", false, "肢体, 视力, 听力, 言语, 智力, 精神, 多重"),
+    ("残疾等级", false, "1-4 or 一级..四级"),
+    ("残疾证号", false, "disability certificate number"),
+    ("是否重病", false, "是/否"),
+    ("劳动能力", false, "完全/有, 部分, 无/丧失"),
+    ("自理能力", false, "完全自理, 半失能/部分, 完全失能/无"),
+];
+
+/// Decodes roster bytes to text.
+pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, RosterError> {
+    let whole = |reason: &str| RosterError { line: 0, column: None, reason: reason.to_owned() };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    match encoding {
+        Encoding::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| whole("文件不是有效的 UTF-8 编码")),
+        Encoding::Gbk => decode_gbk(bytes).ok_or_else(|| whole("文件不是有效的 GBK 编码")),
+        Encoding::Auto => match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => decode_gbk(bytes).ok_or_else(|| whole("无法识别文件编码（既不是 UTF-8 也不是 GBK），请另存为“CSV UTF-8”后重试")),
+        },
+    }
+}
+
+fn decode_gbk(bytes: &[u8]) -> Option<String> {
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    (!had_errors).then(|| text.into_owned())
+}
+
+/// Reads a roster into households, each merged over `existing` when it has the same code.
+///
+/// Returns every problem found (not just the first) when any.
+pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) -> Result<Vec<Household>, Vec<RosterError>> {
+    let whole = |reason: String| vec![RosterError { line: 0, column: None, reason }];
+    if text.trim().is_empty() {
+        return Err(whole("文件为空：没有表头也没有数据".into()));
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| whole(format!("无法读取表头：{e}")))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|(name, required, _)| *required && !headers.iter().any(|h| h == name))
+        .map(|(name, _, _)| *name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(whole(format!("表头缺少必需的列：{}", missing.join("、"))));
+    }
+    let income_columns: Vec<(usize, IncomeKind)> = headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| income_kind_for_header(h).map(|k| (i, k)))
+        .collect();
+
+    let mut errors = Vec::new();
+    // Household code → (first line, household JSON, line of each member).
+    let mut groups: BTreeMap<String, (u64, Map<String, Value>, Vec<u64>, Option<String>)> = BTreeMap::new();
+    let mut order = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RosterError { line, column: None, reason: format!("无法读取：{e}") });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != headers.len() {
+            errors.push(RosterError {
+                line,
+                column: None,
+                reason: format!("本行有{}列，表头有{}列（可能少了或多了逗号）", record.len(), headers.len()),
+            });
+            continue;
+        }
+        let cell = |name: &str| -> &str {
+            headers.iter().position(|h| h == name).and_then(|i| record.get(i)).map_or("", str::trim)
+        };
+        let mut err = |column: &str, reason: String| {
+            errors.push(RosterError { line, column: Some(column.to_owned()), reason });
+        };
+        let code = cell("户编号").to_owned();
+        if code.is_empty() {
+            err("户编号", "不能为空".into());
+            continue;
+        }
+        let hukou = Hukou::from_code_or_zh(cell("户籍类型")).or(match cell("户籍类型") {
+            "农业" | "农业户口" | "农村户口" => Some(Hukou::Rural),
+            "非农业" | "非农业户口" | "城市" | "城镇户口" | "居民" => Some(Hukou::Urban),
+            _ => None,
+        });
+        if hukou.is_none() {
+            err("户籍类型", format!("“{}”不是农村或城镇", cell("户籍类型")));
+        }
+        let village = cell("村/社区");
+        if village.is_empty() {
+            err("村/社区", "不能为空".into());
+        }
+        let member = member_json(&record, &headers, &income_columns, line, &mut errors);
+        let entry = groups.entry(code.clone()).or_insert_with(|| {
+            order.push(code.clone());
+            let mut h = Map::new();
+            h.insert("id".into(), json!(code));
+            h.insert("village".into(), json!(village));
+            h.insert("hukou".into(), json!(hukou.map_or("", Hukou::code)));
+            for (key, column) in [("group", "组"), ("address", "住址"), ("phone", "联系电话")] {
+                if !cell(column).is_empty() {
+                    h.insert(key.into(), json!(cell(column)));
+                }
+            }
+            h.insert("members".into(), json!([]));
+            (line, h, Vec::new(), None)
+        });
+        for (key, column, value) in [("village", "村/社区", village), ("hukou", "户籍类型", hukou.map_or("", Hukou::code))] {
+            if entry.1.get(key).and_then(Value::as_str) != Some(value) {
+                errors.push(RosterError {
+                    line,
+                    column: Some(column.into()),
+                    reason: format!("与同户第{}行不一致", entry.0),
+                });
+            }
+        }
+        if !cell("户主姓名").is_empty() {
+            entry.3 = Some(cell("户主姓名").to_owned());
+        }
+        if let Some(Value::Array(list)) = entry.1.get_mut("members") {
+            list.push(member);
+        }
+        entry.2.push(line);
+    }
+    if groups.is_empty() && errors.is_empty() {
+        return Err(whole("文件只有表头，没有数据行".into()));
+    }
+
+    let mut households = Vec::new();
+    for code in order {
+        let Some((first_line, mut obj, lines, head_name)) = groups.remove(&code) else { continue };
+        let base = existing(&code);
+        if let Some(base) = &base {
+            merge_existing(&mut obj, base);
+        }
+        obj.insert("region_code".into(), json!(base.as_ref().map_or("", |b| b.region_code.as_str())));
+        let parsed = match parse_household(&Value::Object(obj), 0) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(RosterError { line: first_line, column: None, reason: e.to_string() });
+                continue;
+            }
+        };
+        for e in &parsed.errors {
+            let line = e.member.and_then(|m| lines.get(m)).copied().unwrap_or(first_line);
+            errors.push(RosterError { line, column: column_for(e.code, e.field).map(str::to_owned), reason: e.code.zh().to_owned() });
+        }
+        let today = chrono::Local::now().date_naive();
+        for (i, m) in parsed.household.members.iter().enumerate() {
+            if m.born().is_some_and(|b| b > today) {
+                errors.push(RosterError { line: lines[i], column: Some("出生日期".into()), reason: "出生日期晚于今天".into() });
+            }
+        }
+        if let Some(name) = head_name {
+            let heads: Vec<&str> = parsed.household.members.iter().filter(|m| m.is_head()).map(|m| m.name.as_str()).collect();
+            if !heads.is_empty() && !heads.contains(&name.as_str()) {
+                errors.push(RosterError {
+                    line: first_line,
+                    column: Some("户主姓名".into()),
+                    reason: format!("户主姓名“{name}”与关系为户主的成员“{}”不一致", heads.join("、")),
+                });
+            }
+        }
+        households.push(parsed.household);
+    }
+    if errors.is_empty() {
+        Ok(households)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+fn column_for(code: ErrorCode, field: Option<&str>) -> Option<&'static str> {
+    Some(match code {
+        ErrorCode::InvalidIdNumber | ErrorCode::DuplicateMember => "身份证号",
+        ErrorCode::IdBirthdateMismatch | ErrorCode::MissingBirthDate | ErrorCode::BadBirthDate => "出生日期",
+        ErrorCode::BadHukou => "户籍类型",
+        ErrorCode::NoMembers => "是否共同生活",
+        ErrorCode::BadField => match field {
+            Some("work_capacity") => "劳动能力",
+            Some("self_care") => "自理能力",
+            Some("disability") => "残疾等级",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// Keeps what the roster does not carry (incomes, assets, enrollment…) from the stored household.
+fn merge_existing(obj: &mut Map<String, Value>, base: &Household) {
+    let stored = crate::household_json::household_to_json(base);
+    for key in ["expenses", "assets", "enrollment", "temp_aid", "hardship_causes", "cadre_relative", "address", "phone", "group"] {
+        if let (Some(v), false) = (stored.get(key), obj.contains_key(key)) {
+            obj.insert(key.into(), v.clone());
+        }
+    }
+    let Some(Value::Array(members)) = obj.get_mut("members") else { return };
+    for m in members.iter_mut() {
+        let id = m.get("id_number").and_then(Value::as_str).map(str::to_owned);
+        let old = stored["members"]
+            .as_array()
+            .and_then(|list| list.iter().find(|o| id.is_some() && o.get("id_number").and_then(Value::as_str) == id.as_deref()));
+        if let (Some(old), Some(m)) = (old, m.as_object_mut()) {
+            for key in ["incomes", "supporters", "tags", "health_note"] {
+                if let (Some(v), false) = (old.get(key), m.contains_key(key)) {
+                    m.insert(key.into(), v.clone());
+                }
+            }
+        }
+    }
+}
+
+fn income_kind_for_header(header: &str) -> Option<IncomeKind> {
+    let h = header.trim_start_matches("年").trim_end_matches("（元）").trim_end_matches("(元)");
+    IncomeKind::from_code_or_zh(h).or(match h {
+        "工资收入" | "工资" => Some(IncomeKind::Wage),
+        "经营收入" | "种植养殖收入" => Some(IncomeKind::Business),
+        "赡养费" | "抚养费" | "扶养费" => Some(IncomeKind::Alimony),
+        _ => None,
+    })
+}
+
+fn yes_no(text: &str) -> Option<bool> {
+    match text {
+        "是" | "Y" | "y" | "1" | "true" | "√" => Some(true),
+        "否" | "N" | "n" | "0" | "false" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn relation_code(text: &str) -> &str {
+    match text {
+        "户主" | "本人" | "申请人" => "self",
+        "配偶" | "妻" | "夫" | "妻子" | "丈夫" => "spouse",
+        "子" | "女" | "子女" | "儿子" | "女儿" | "长子" | "长女" | "次子" | "次女" => "child",
+        "父" | "母" | "父亲" | "母亲" | "父母" => "parent",
+        "孙子" | "孙女" | "孙子女" | "外孙" | "外孙女" => "grandchild",
+        "兄" | "弟" | "姐" | "妹" | "兄弟姐妹" => "sibling",
+        "儿媳" | "女婿" => "child_in_law",
+        "" => "",
+        _ => "other",
+    }
+}
+
+fn member_json(
+    record: &csv::StringRecord,
+    headers: &[String],
+    income_columns: &[(usize, IncomeKind)],
+    line: u64,
+    errors: &mut Vec<RosterError>,
+) -> Value {
+    let cell = |name: &str| -> &str { headers.iter().position(|h| h == name).and_then(|i| record.get(i)).map_or("", str::trim) };
+    let mut err = |column: &str, reason: String| errors.push(RosterError { line, column: Some(column.into()), reason });
+    let mut m = Map::new();
+    if cell("姓名").is_empty() {
+        err("姓名", "不能为空".into());
+    }
+    m.insert("name".into(), json!(cell("姓名")));
+    let id = cell("身份证号").to_uppercase();
+    m.insert("id_number".into(), if id.is_empty() { Value::Null } else { json!(id) });
+    if !cell("出生日期").is_empty() {
+        m.insert("birth_date".into(), json!(cell("出生日期")));
+    }
+    if cell("与户主关系").is_empty() {
+        err("与户主关系", "不能为空".into());
+    }
+    m.insert("relation".into(), json!(relation_code(cell("与户主关系"))));
+    match yes_no(cell("是否共同生活")) {
+        Some(b) => {
+            // An empty cell means the default: living together.
+            m.insert("cohabiting".into(), json!(b || cell("是否共同生活").is_empty()));
+        }
+        None => err("是否共同生活", format!("“{}”应为是或否", cell("是否共同生活"))),
+    }
+    match yes_no(cell("是否重病")) {
+        Some(b) => {
+            m.insert("serious_illness".into(), json!(b));
+        }
+        None => err("是否重病", format!("“{}”应为是或否", cell("是否重病"))),
+    }
+    let kind_text = cell("残疾类别").trim_end_matches("残疾");
+    let grade_text = cell("残疾等级");
+    if !kind_text.is_empty() || !grade_text.is_empty() {
+        let kind = DisabilityKind::from_code_or_zh(kind_text);
+        let grade = match grade_text.trim_end_matches('级') {
+            "1" | "一" => Some(1),
+            "2" | "二" => Some(2),
+            "3" | "三" => Some(3),
+            "4" | "四" => Some(4),
+            _ => None,
+        };
+        match (kind, grade) {
+            (Some(kind), Some(grade)) => {
+                let mut d = json!({"grade": grade, "kind": kind.code()});
+                if !cell("残疾证号").is_empty() {
+                    d["certificate"] = json!(cell("残疾证号"));
+                }
+                m.insert("disability".into(), d);
+            }
+            (None, _) => err("残疾类别", format!("“{}”不是已知的残疾类别", cell("残疾类别"))),
+            (_, None) => err("残疾等级", format!("“{grade_text}”应为1至4级")),
+        }
+    }
+    let ability = |text: &str| match text {
+        "" | "完全" | "有" | "健全" | "完全自理" | "自理" => Some(Ability::Full),
+        "部分" | "部分丧失" | "半失能" | "部分自理" => Some(Ability::Partial),
+        "无" | "丧失" | "完全丧失" | "完全失能" | "不能自理" => Some(Ability::None),
+        _ => None,
+    };
+    for (column, key) in [("劳动能力", "work_capacity"), ("自理能力", "self_care")] {
+        match ability(cell(column)) {
+            Some(a) => {
+                m.insert(key.into(), json!(a.code()));
+            }
+            None => err(column, format!("“{}”不是已知的取值", cell(column))),
+        }
+    }
+    let incomes: Vec<Value> = income_columns
+        .iter()
+        .filter_map(|(i, kind)| {
+            let text = record.get(*i).map_or("", str::trim);
+            if text.is_empty() {
+                return None;
+            }
+            if let Err(e) = crate::money::parse_amount(text) {
+                err(&headers[*i], format!("“{text}”：{e}"));
+            }
+            Some(json!({"kind": kind.code(), "annual": text}))
+        })
+        .collect();
+    if !income_columns.is_empty() {
+        m.insert("incomes".into(), json!(incomes));
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,159 @@
+//! The local store: one SQLite file with versioned migrations, WAL, foreign
+//! keys, and an append-only, hash-chained change log of every write.
+//!
+//! Every user action is one transaction ([`Store::write`]); inside it every
+//! row written goes through [`changelog::Tx`], which records the change.
+
+pub mod changelog;
+mod casework;
+mod decisions;
+mod households;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension};
+
+pub use changelog::{LogProblem, Tx};
+pub use decisions::StoredDecision;
+pub use households::{HouseholdSummary, SaveOutcome};
+
+/// Something went wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer bangfu.
+    #[error("数据库版本为 {found}，高于本程序支持的 {supported}，请升级 bangfu")]
+    TooNew {
+        /// Schema version in the file.
+        found: i64,
+        /// Newest this program knows.
+        supported: i64,
+    },
+    /// A record asked for does not exist.
+    #[error("找不到{0}")]
+    NotFound(String),
+    /// The data given cannot be saved, with the place and the problem.
+    #[error("{0}")]
+    Invalid(String),
+    /// A stored JSON column could not be read.
+    #[error("数据库中的记录无法解析（{place}）：{problem}")]
+    Corrupt {
+        /// Table and column.
+        place: String,
+        /// What failed.
+        problem: String,
+    },
+    /// The file could not be created or opened.
+    #[error("无法打开数据库文件 {path}：{problem}")]
+    Open {
+        /// Path of the file.
+        path: PathBuf,
+        /// What failed.
+        problem: String,
+    },
+}
+
+/// Result alias for store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    author: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.to_owned(), problem: e.to_string() })?;
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_owned(), problem: e.to_string() })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Store::init(conn)
+    }
+
+    /// Opens a throw-away store in memory (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&mut conn)?;
+        let mut store = Store { conn, author: String::new() };
+        store.author = store.author_label()?;
+        Ok(store)
+    }
+
+    /// The default store path in the platform's data directory.
+    pub fn default_path() -> PathBuf {
+        directories::ProjectDirs::from("cn", "bangfu", "bangfu")
+            .map(|d| d.data_dir().join("bangfu.sqlite"))
+            .unwrap_or_else(|| PathBuf::from("bangfu.sqlite"))
+    }
+
+    /// Runs `action` as one transaction: all of it is saved, or none.
+    pub fn write<T, E: From<StoreError>>(&mut self, action: impl FnOnce(&Tx) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let log = Tx::new(tx, &self.author).map_err(E::from)?;
+        let value = action(&log)?;
+        log.commit().map_err(E::from)?;
+        Ok(value)
+    }
+
+    /// Read access to the connection (queries only).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A device setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a device setting (device-local: not part of the change log).
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        self.author = self.author_label()?;
+        Ok(())
+    }
+
+    /// This device's id, created on first use.
+    pub fn device_id(&mut self) -> Result<String> {
+        if let Some(id) = self.setting("device_id")? {
+            return Ok(id);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        self.set_setting("device_id", &id)?;
+        Ok(id)
+    }
+
+    /// Who is writing: `device/caseworker`, as recorded in the change log.
+    fn author_label(&self) -> Result<String> {
+        let device = self.setting("device_id")?.unwrap_or_else(|| "unregistered".into());
+        let worker = self.setting("caseworker")?.unwrap_or_else(|| "未设置".into());
+        Ok(format!("{device}/{worker}"))
+    }
+
+    /// Checks the change log: the hash chain, and every row against its last entry.
+    pub fn verify_log(&self) -> Result<Vec<LogProblem>> {
+        changelog::verify(&self.conn)
+    }
+
+    /// Number of change-log entries.
+    pub fn log_len(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,147 @@
+//! Versioned migrations, tracked in SQLite's `user_version`.
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+/// Each entry brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Append-only audit trail: every insert/update/delete, hash-chained.
+CREATE TABLE change_log (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id  TEXT NOT NULL UNIQUE,
+    tbl       TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    op        TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+    row_json  TEXT,
+    author    TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX change_log_record ON change_log (tbl, record_id);
+CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log
+BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;
+CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log
+BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;
+
+CREATE TABLE households (
+    id              TEXT PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,
+    region_code     TEXT NOT NULL,
+    village         TEXT NOT NULL,
+    grp             TEXT,
+    address         TEXT,
+    phone           TEXT,
+    hukou           TEXT NOT NULL,
+    financial       TEXT NOT NULL,
+    disqualifying   TEXT NOT NULL,
+    enrollment      TEXT,
+    temp_aid        TEXT,
+    hardship_causes TEXT NOT NULL,
+    cadre_relative  INTEGER NOT NULL
+);
+CREATE INDEX households_village ON households (village, grp);
+
+CREATE TABLE members (
+    id              TEXT PRIMARY KEY,
+    household_id    TEXT NOT NULL REFERENCES households (id),
+    position        INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    id_number       TEXT,
+    birth_date      TEXT,
+    relation        TEXT NOT NULL,
+    cohabiting      INTEGER NOT NULL,
+    disability      TEXT,
+    serious_illness INTEGER NOT NULL,
+    work_capacity   TEXT NOT NULL,
+    self_care       TEXT NOT NULL,
+    supporters      TEXT,
+    incomes         TEXT NOT NULL,
+    tags            TEXT NOT NULL,
+    health_note     TEXT
+);
+CREATE INDEX members_household ON members (household_id, position);
+CREATE INDEX members_id_number ON members (id_number);
+
+CREATE TABLE expenses (
+    id           TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL REFERENCES households (id),
+    position     INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    annual       TEXT NOT NULL
+);
+CREATE INDEX expenses_household ON expenses (household_id);
+
+CREATE TABLE visits (
+    id           TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL REFERENCES households (id),
+    visit_date   TEXT NOT NULL,
+    workers      TEXT NOT NULL,
+    checklist    TEXT NOT NULL,
+    findings     TEXT NOT NULL,
+    next_visit   TEXT,
+    draft        INTEGER NOT NULL
+);
+CREATE INDEX visits_household ON visits (household_id, visit_date);
+
+CREATE TABLE case_events (
+    id           TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL REFERENCES households (id),
+    kind         TEXT NOT NULL,
+    event_date   TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    note         TEXT NOT NULL
+);
+CREATE INDEX case_events_household ON case_events (household_id, event_date);
+
+CREATE TABLE measures (
+    id           TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL REFERENCES households (id),
+    kind         TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    responsible  TEXT NOT NULL,
+    due          TEXT,
+    status       TEXT NOT NULL
+);
+CREATE INDEX measures_household ON measures (household_id);
+
+-- Saved eligibility decisions: the result, its policy version and a hash of its inputs.
+CREATE TABLE decisions (
+    id             TEXT PRIMARY KEY,
+    household_id   TEXT NOT NULL REFERENCES households (id),
+    as_of          TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    total_monthly  TEXT NOT NULL,
+    input_hash     TEXT NOT NULL,
+    result_json    TEXT NOT NULL
+);
+CREATE INDEX decisions_household ON decisions (household_id, as_of);
+"#];
+
+/// Schema version this program writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies every migration the file has not seen, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Tables whose rows the change log tracks.
+pub const LOGGED_TABLES: &[&str] = &["households", "members", "expenses", "visits", "case_events", "measures", "decisions"];
