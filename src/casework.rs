@@ -80,8 +80,8 @@ pub struct Visit {
 /// Why a visit cannot be saved as final.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VisitError {
-    /// Fewer than two named investigators.
-    #[error("入户调查须由至少两名工作人员进行（现有{0}名）")]
+    /// Fewer than two different named investigators.
+    #[error("入户调查须由至少两名不同的工作人员进行（现有{0}名）")]
     TooFewWorkers(usize),
     /// A checklist item is missing.
     #[error("“两不愁三保障”核查缺少“{0}”一项")]
@@ -100,7 +100,15 @@ impl Visit {
         if self.draft {
             return Ok(());
         }
-        let named = self.workers.iter().filter(|w| !w.trim().is_empty()).count();
+        let mut named: Vec<&str> = self
+            .workers
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let named = named.len();
         if named < 2 {
             return Err(VisitError::TooFewWorkers(named));
         }
@@ -185,7 +193,9 @@ impl EventKind {
 
     /// Parses a code or a Chinese name.
     pub fn parse(text: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|k| k.code() == text || k.zh() == text)
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.code() == text || k.zh() == text)
     }
 }
 

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::engine::{evaluate, shared_id_numbers, EvalResult, Report, Status};
 use crate::model::Household;
 use crate::policy::{PolicyError, PolicySet};
-use crate::store::{StoreError, StoredDecision, Store};
+use crate::store::{Store, StoreError, StoredDecision};
 
 /// Evaluating the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,22 +21,37 @@ pub enum EvalStoreError {
 }
 
 /// Evaluates every household in the store; returns them with the report (same order).
-pub fn evaluate_store(store: &Store, policies: &PolicySet, as_of: NaiveDate) -> Result<(Vec<Household>, Report), EvalStoreError> {
+pub fn evaluate_store(
+    store: &Store,
+    policies: &PolicySet,
+    as_of: NaiveDate,
+) -> Result<(Vec<Household>, Report), EvalStoreError> {
     let households = store.households()?;
     let report = evaluate_households(&households, policies, as_of)?;
     Ok((households, report))
 }
 
 /// Evaluates stored (already valid) households together.
-pub fn evaluate_households(households: &[Household], policies: &PolicySet, as_of: NaiveDate) -> Result<Report, PolicyError> {
+pub fn evaluate_households(
+    households: &[Household],
+    policies: &PolicySet,
+    as_of: NaiveDate,
+) -> Result<Report, PolicyError> {
     let policy = policies.in_force(as_of)?;
     let shared = shared_id_numbers(households.iter());
-    let results = households.iter().map(|h| evaluate(policy, h, &[], as_of, &shared)).collect();
+    let results = households
+        .iter()
+        .map(|h| evaluate(policy, h, &[], as_of, &shared))
+        .collect();
     Ok(Report { as_of, results })
 }
 
 /// Saves every result as the household's latest decision, in one transaction.
-pub fn save_report(store: &mut Store, households: &[Household], report: &Report) -> Result<usize, StoreError> {
+pub fn save_report(
+    store: &mut Store,
+    households: &[Household],
+    report: &Report,
+) -> Result<usize, StoreError> {
     store.write(|tx| {
         for (h, r) in households.iter().zip(&report.results) {
             tx.save_decision(h, r, report.as_of)?;
@@ -104,12 +119,21 @@ pub struct Change {
 
 /// Lists what the new results change against the stored decisions; unchanged households are left out.
 pub fn diff(stored: &[StoredDecision], results: &[EvalResult]) -> Vec<Change> {
-    let by_code: std::collections::HashMap<&str, &StoredDecision> = stored.iter().map(|d| (d.code.as_str(), d)).collect();
+    let by_code: std::collections::HashMap<&str, &StoredDecision> =
+        stored.iter().map(|d| (d.code.as_str(), d)).collect();
     let mut out = Vec::new();
     for r in results {
         let now = r.total_monthly();
         let Some(before) = by_code.get(r.id.as_str()) else {
-            out.push(Change { id: r.id.clone(), kind: ChangeKind::FirstDecision, from_status: None, to_status: r.status, from_total: Decimal::ZERO, to_total: now, delta: now });
+            out.push(Change {
+                id: r.id.clone(),
+                kind: ChangeKind::FirstDecision,
+                from_status: None,
+                to_status: r.status,
+                from_total: Decimal::ZERO,
+                to_total: now,
+                delta: now,
+            });
             continue;
         };
         let paid_before = before.total_monthly > Decimal::ZERO;

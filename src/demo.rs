@@ -24,10 +24,21 @@ pub const VILLAGES: &[(&str, &str, Hukou)] = &[
     ("黎阳社区", "LY", Hukou::Urban),
 ];
 
-const SURNAMES: &[&str] = &["程", "王", "李", "张", "刘", "陈", "胡", "汪", "吴", "方", "黄", "江", "潘", "叶", "余", "洪", "徐", "朱", "钱", "颜"];
-const MALE: &[&str] = &["金明", "建国", "大山", "军", "发根", "国强", "志刚", "春生", "长青", "德胜", "永福", "海涛", "文华", "庆丰", "有才"];
-const FEMALE: &[&str] = &["秀兰", "桂芳", "观英", "润林", "代娣", "转梅", "玉珍", "春燕", "小红", "丽华", "月娥", "美玲", "素芬", "翠花", "雪梅"];
-const CHILD: &[&str] = &["小雨", "浩", "婷", "子轩", "欣怡", "梓涵", "宇航", "佳琪", "思远", "雨桐"];
+const SURNAMES: &[&str] = &[
+    "程", "王", "李", "张", "刘", "陈", "胡", "汪", "吴", "方", "黄", "江", "潘", "叶", "余", "洪",
+    "徐", "朱", "钱", "颜",
+];
+const MALE: &[&str] = &[
+    "金明", "建国", "大山", "军", "发根", "国强", "志刚", "春生", "长青", "德胜", "永福", "海涛",
+    "文华", "庆丰", "有才",
+];
+const FEMALE: &[&str] = &[
+    "秀兰", "桂芳", "观英", "润林", "代娣", "转梅", "玉珍", "春燕", "小红", "丽华", "月娥", "美玲",
+    "素芬", "翠花", "雪梅",
+];
+const CHILD: &[&str] = &[
+    "小雨", "浩", "婷", "子轩", "欣怡", "梓涵", "宇航", "佳琪", "思远", "雨桐",
+];
 const WORKERS: &[&str] = &["方晓燕", "洪卫东", "余丽娟", "江海波"];
 
 /// A tiny deterministic generator (64-bit LCG): no dependency, same village every time.
@@ -35,7 +46,10 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -107,15 +121,29 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
             let situation = SITUATIONS[(n + v) % SITUATIONS.len()];
             let code = format!("{prefix}-{:03}", n + 1);
             let group = format!("{}组", 1 + rng.below(6));
-            let mut person = |rng: &mut Rng, (min_age, span): (i32, u64), male_percent: u64, relation: &str, surname: &str| {
+            let mut person = |rng: &mut Rng,
+                              (min_age, span): (i32, u64),
+                              male_percent: u64,
+                              relation: &str,
+                              surname: &str| {
                 serial += 1;
                 let age = min_age + rng.below(span) as i32;
                 let male = rng.chance(male_percent);
                 let year = today.year() - age;
-                let birth = NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
-                    .unwrap_or(today);
+                let birth = NaiveDate::from_ymd_opt(
+                    year,
+                    1 + rng.below(12) as u32,
+                    1 + rng.below(28) as u32,
+                )
+                .unwrap_or(today);
                 let seq = (serial * 2 + u32::from(male)) % 1000;
-                let given = if age < 18 { rng.pick(CHILD) } else if male { rng.pick(MALE) } else { rng.pick(FEMALE) };
+                let given = if age < 18 {
+                    rng.pick(CHILD)
+                } else if male {
+                    rng.pick(MALE)
+                } else {
+                    rng.pick(FEMALE)
+                };
                 Member {
                     name: format!("{surname}{given}"),
                     id_number: Some(make_id_number(REGION, birth, seq)),
@@ -124,7 +152,11 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                     cohabiting: true,
                     disability: None,
                     serious_illness: false,
-                    work_capacity: if (18..60).contains(&age) { Ability::Full } else { Ability::None },
+                    work_capacity: if (18..60).contains(&age) {
+                        Ability::Full
+                    } else {
+                        Ability::None
+                    },
                     self_care: Ability::Full,
                     supporters: None,
                     incomes: Vec::new(),
@@ -136,11 +168,17 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
             let wife = *rng.pick(SURNAMES);
             let mut members = Vec::new();
             let mut expenses = Vec::new();
-            let mut assets = Assets { financial: yuan(500 * rng.below(8) as i64), disqualifying: Vec::new() };
+            let mut assets = Assets {
+                financial: yuan(500 * rng.below(8) as i64),
+                disqualifying: Vec::new(),
+            };
             let mut enrollment = None;
             let mut temp_aid = None;
             let mut causes = Vec::new();
-            let wage = |amount: i64| Income { kind: IncomeKind::Wage, annual: yuan(amount) };
+            let wage = |amount: i64| Income {
+                kind: IncomeKind::Wage,
+                annual: yuan(amount),
+            };
             match situation {
                 Situation::PoorFamily | Situation::OverdueReview | Situation::IllnessExpenses => {
                     let mut head = person(&mut rng, (40, 15), 100, "self", surname);
@@ -150,14 +188,20 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                         spouse.serious_illness = true;
                         spouse.work_capacity = Ability::None;
                         spouse.health_note = Some("尿毒症，每周透析".into());
-                        expenses.push(Expense { kind: ExpenseKind::Medical, annual: yuan(9000 + 1000 * rng.below(6) as i64) });
+                        expenses.push(Expense {
+                            kind: ExpenseKind::Medical,
+                            annual: yuan(9000 + 1000 * rng.below(6) as i64),
+                        });
                         causes.push(HardshipCause::Illness);
                     } else {
                         causes.push(HardshipCause::LackOfLabour);
                     }
                     let mut child = person(&mut rng, (6, 10), 50, "child", surname);
                     child.tags.push("困境儿童".into());
-                    expenses.push(Expense { kind: ExpenseKind::Education, annual: yuan(600 + 200 * rng.below(5) as i64) });
+                    expenses.push(Expense {
+                        kind: ExpenseKind::Education,
+                        annual: yuan(600 + 200 * rng.below(5) as i64),
+                    });
                     members.extend([head, spouse, child]);
                     if matches!(situation, Situation::OverdueReview) {
                         enrollment = Some(Enrollment {
@@ -172,37 +216,72 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                 }
                 Situation::LoneElder => {
                     let mut elder = person(&mut rng, (70, 20), 40, "self", surname);
-                    elder.incomes.push(Income { kind: IncomeKind::Pension, annual: yuan(1500 + 60 * rng.below(10) as i64) });
+                    elder.incomes.push(Income {
+                        kind: IncomeKind::Pension,
+                        annual: yuan(1500 + 60 * rng.below(10) as i64),
+                    });
                     elder.self_care = *rng.pick(&[Ability::Full, Ability::Partial, Ability::None]);
                     elder.supporters = Some(Vec::new());
-                    elder.tags.push(if elder.self_care == Ability::Full { "独居老人" } else { "失能老人" }.into());
+                    elder.tags.push(
+                        if elder.self_care == Ability::Full {
+                            "独居老人"
+                        } else {
+                            "失能老人"
+                        }
+                        .into(),
+                    );
                     members.push(elder);
                     causes.push(HardshipCause::LackOfLabour);
                 }
                 Situation::DisabledChild | Situation::Marginal => {
                     let mut head = person(&mut rng, (45, 10), 0, "self", surname);
-                    let base = if matches!(situation, Situation::Marginal) { 16000 } else { 9000 };
+                    let base = if matches!(situation, Situation::Marginal) {
+                        16000
+                    } else {
+                        9000
+                    };
                     head.incomes.push(wage(base + 1200 * rng.below(4) as i64));
                     let mut son = person(&mut rng, (20, 10), 100, "child", surname);
                     son.disability = Some(Disability {
                         grade: 1 + rng.below(2) as u8,
-                        kind: *rng.pick(&[DisabilityKind::Physical, DisabilityKind::Intellectual, DisabilityKind::Visual]),
-                        certificate: Some(format!("{}{}", son.id_number.clone().unwrap_or_default(), "42")),
+                        kind: *rng.pick(&[
+                            DisabilityKind::Physical,
+                            DisabilityKind::Intellectual,
+                            DisabilityKind::Visual,
+                        ]),
+                        certificate: Some(format!(
+                            "{}{}",
+                            son.id_number.clone().unwrap_or_default(),
+                            "42"
+                        )),
                     });
                     son.work_capacity = Ability::None;
                     son.self_care = Ability::Partial;
-                    son.incomes.push(Income { kind: IncomeKind::DisabilitySubsidy, annual: yuan(1800) });
+                    son.incomes.push(Income {
+                        kind: IncomeKind::DisabilitySubsidy,
+                        annual: yuan(1800),
+                    });
                     son.tags.push("重度残疾".into());
-                    expenses.push(Expense { kind: ExpenseKind::DisabilityCare, annual: yuan(1200) });
+                    expenses.push(Expense {
+                        kind: ExpenseKind::DisabilityCare,
+                        annual: yuan(1200),
+                    });
                     members.extend([head, son]);
                     causes.push(HardshipCause::Disability);
                 }
                 Situation::LowIncome | Situation::WellOff => {
                     let mut head = person(&mut rng, (35, 20), 100, "self", surname);
-                    let base = if matches!(situation, Situation::WellOff) { 40000 } else { 15000 };
+                    let base = if matches!(situation, Situation::WellOff) {
+                        40000
+                    } else {
+                        15000
+                    };
                     head.incomes.push(wage(base + 1000 * rng.below(5) as i64));
                     let mut spouse = person(&mut rng, (33, 20), 0, "spouse", wife);
-                    spouse.incomes.push(Income { kind: IncomeKind::Business, annual: yuan(6000) });
+                    spouse.incomes.push(Income {
+                        kind: IncomeKind::Business,
+                        annual: yuan(6000),
+                    });
                     members.extend([head, spouse]);
                     causes.push(HardshipCause::Other);
                 }
@@ -238,9 +317,15 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                     let mut head = person(&mut rng, (30, 20), 100, "self", surname);
                     head.incomes.push(wage(24000));
                     let mut mother = person(&mut rng, (62, 10), 0, "parent", wife);
-                    mother.incomes.push(Income { kind: IncomeKind::Pension, annual: yuan(2400) });
+                    mother.incomes.push(Income {
+                        kind: IncomeKind::Pension,
+                        annual: yuan(2400),
+                    });
                     members.extend([head, mother]);
-                    temp_aid = Some(TempAidRequest { requested: yuan(3000 + 1000 * rng.below(6) as i64), granted_this_year: yuan(1000 * rng.below(18) as i64) });
+                    temp_aid = Some(TempAidRequest {
+                        requested: yuan(3000 + 1000 * rng.below(6) as i64),
+                        granted_this_year: yuan(1000 * rng.below(18) as i64),
+                    });
                     causes.push(HardshipCause::Disaster);
                 }
             }
@@ -283,7 +368,10 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
 fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHousehold {
     let pair = |rng: &mut Rng| {
         let a = rng.below(WORKERS.len() as u64) as usize;
-        vec![WORKERS[a].to_owned(), WORKERS[(a + 1) % WORKERS.len()].to_owned()]
+        vec![
+            WORKERS[a].to_owned(),
+            WORKERS[(a + 1) % WORKERS.len()].to_owned(),
+        ]
     };
     let visit_count = 1 + rng.below(3);
     let mut visits = Vec::new();
@@ -309,9 +397,24 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
     }
     let start = today - Days::new(200 + rng.below(300));
     let steps = [
-        (EventKind::Application, 0, "村委会", "户主提交书面申请及授权核对书"),
-        (EventKind::Investigation, 3, "乡镇民政办", "两名工作人员入户调查"),
-        (EventKind::DemocraticReview, 12, "村民主评议小组", "评议通过"),
+        (
+            EventKind::Application,
+            0,
+            "村委会",
+            "户主提交书面申请及授权核对书",
+        ),
+        (
+            EventKind::Investigation,
+            3,
+            "乡镇民政办",
+            "两名工作人员入户调查",
+        ),
+        (
+            EventKind::DemocraticReview,
+            12,
+            "村民主评议小组",
+            "评议通过",
+        ),
         (EventKind::NoticeStart, 14, "村委会", "村务公开栏公示"),
         (EventKind::NoticeEnd, 21, "村委会", "公示期满无异议"),
         (EventKind::TownshipReview, 26, "乡镇人民政府", "审核同意"),
@@ -332,7 +435,10 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
     for cause in &household.hardship_causes {
         let (kind, description) = match cause {
             HardshipCause::Illness => ("医疗救助", "落实大病保险和医疗救助，协助办理慢特病门诊"),
-            HardshipCause::Disability => ("残疾人两项补贴", "落实困难残疾人生活补贴和重度残疾人护理补贴"),
+            HardshipCause::Disability => (
+                "残疾人两项补贴",
+                "落实困难残疾人生活补贴和重度残疾人护理补贴",
+            ),
             HardshipCause::Schooling => ("教育救助", "申请雨露计划及助学金"),
             HardshipCause::Disaster => ("临时救助", "受灾后急难救助，协调住房修缮"),
             HardshipCause::LackOfLabour => ("结对帮扶", "安排帮扶责任人每月走访"),
@@ -345,8 +451,17 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
             description: description.into(),
             responsible: WORKERS[rng.below(WORKERS.len() as u64) as usize].into(),
             due: Some(today + Days::new(30 + rng.below(120))),
-            status: *rng.pick(&[MeasureStatus::Planned, MeasureStatus::InProgress, MeasureStatus::Done]),
+            status: *rng.pick(&[
+                MeasureStatus::Planned,
+                MeasureStatus::InProgress,
+                MeasureStatus::Done,
+            ]),
         });
     }
-    DemoHousehold { household, visits, events, measures }
+    DemoHousehold {
+        household,
+        visits,
+        events,
+        measures,
+    }
 }

@@ -73,11 +73,19 @@ pub struct DataError {
 
 impl DataError {
     fn new(code: ErrorCode, member: Option<usize>) -> Self {
-        DataError { code, member, field: None }
+        DataError {
+            code,
+            member,
+            field: None,
+        }
     }
 
     fn field(member: Option<usize>, field: &'static str) -> Self {
-        DataError { code: ErrorCode::BadField, member, field: Some(field) }
+        DataError {
+            code: ErrorCode::BadField,
+            member,
+            field: Some(field),
+        }
     }
 
     /// A Chinese sentence naming the place and the problem.
@@ -89,7 +97,14 @@ impl DataError {
         if let Some(f) = self.field {
             place.push_str(&format!(" 字段 {f}"));
         }
-        format!("{place}：{}（{}）", self.code.zh(), serde_json::to_value(self.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+        format!(
+            "{place}：{}（{}）",
+            self.code.zh(),
+            serde_json::to_value(self.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        )
     }
 }
 
@@ -122,39 +137,149 @@ pub struct ParsedHousehold {
 }
 
 /// Reads a `bangfu.household.v1` document.
+///
+/// Households are read one at a time from the text, so memory stays
+/// proportional to the typed result, not to a JSON tree of the whole file.
 pub fn parse_file(text: &str) -> Result<Vec<ParsedHousehold>, FileError> {
-    let doc: Value = serde_json::from_str(text)?;
-    parse_document(&doc)
+    use serde::de::DeserializeSeed;
+    let failure = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let read = DocumentSeed { failure: &failure }
+        .deserialize(&mut de)
+        .and_then(|doc| de.end().map(|()| doc));
+    match (read, failure.into_inner()) {
+        (_, Some(file_error)) => Err(file_error),
+        (Err(e), None) => Err(FileError::Json(e)),
+        (Ok((format, households)), None) => {
+            match format.as_deref() {
+                Some(FORMAT) => {}
+                other => {
+                    return Err(FileError::Format(
+                        other.map_or("（缺失）".into(), |s| format!("\"{s}\"")),
+                    ))
+                }
+            }
+            let households = households.ok_or_else(|| structure("households", "应为户的列表"))?;
+            check_unique_ids(&households)?;
+            Ok(households)
+        }
+    }
 }
 
 /// Reads an already-parsed `bangfu.household.v1` document.
 pub fn parse_document(doc: &Value) -> Result<Vec<ParsedHousehold>, FileError> {
-    let obj = doc.as_object().ok_or_else(|| structure("$", "文件顶层应为 JSON 对象"))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| structure("$", "文件顶层应为 JSON 对象"))?;
     match obj.get("format").and_then(Value::as_str) {
         Some(FORMAT) => {}
-        other => return Err(FileError::Format(other.map_or("（缺失）".into(), |s| format!("\"{s}\"")))),
+        other => {
+            return Err(FileError::Format(
+                other.map_or("（缺失）".into(), |s| format!("\"{s}\"")),
+            ))
+        }
     }
     let list = obj
         .get("households")
         .and_then(Value::as_array)
         .ok_or_else(|| structure("households", "应为户的列表"))?;
-    let mut seen = HashSet::with_capacity(list.len());
-    let mut out = Vec::with_capacity(list.len());
-    for (i, value) in list.iter().enumerate() {
-        let parsed = parse_household(value, i)?;
-        if !seen.insert(parsed.household.id.clone()) {
+    let households = list
+        .iter()
+        .enumerate()
+        .map(|(i, value)| parse_household(value, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_unique_ids(&households)?;
+    Ok(households)
+}
+
+fn check_unique_ids(households: &[ParsedHousehold]) -> Result<(), FileError> {
+    let mut seen = HashSet::with_capacity(households.len());
+    for (i, p) in households.iter().enumerate() {
+        if !seen.insert(p.household.id.as_str()) {
             return Err(structure(
                 &format!("households[{i}].id"),
-                &format!("户编号 {} 在文件中重复", parsed.household.id),
+                &format!("户编号 {} 在文件中重复", p.household.id),
             ));
         }
-        out.push(parsed);
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Streams the top-level object: `format`, and `households` one by one.
+struct DocumentSeed<'f> {
+    failure: &'f std::cell::RefCell<Option<FileError>>,
+}
+
+type Document = (Option<String>, Option<Vec<ParsedHousehold>>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for DocumentSeed<'_> {
+    type Value = Document;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Document, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DocumentSeed<'_> {
+    type Value = Document;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("文件顶层应为 JSON 对象")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+        let (mut format, mut households) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "format" => format = map.next_value::<Value>()?.as_str().map(str::to_owned),
+                "households" => {
+                    households = Some(map.next_value_seed(HouseholdsSeed {
+                        failure: self.failure,
+                    })?)
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((format, households))
+    }
+}
+
+struct HouseholdsSeed<'f> {
+    failure: &'f std::cell::RefCell<Option<FileError>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for HouseholdsSeed<'_> {
+    type Value = Vec<ParsedHousehold>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for HouseholdsSeed<'_> {
+    type Value = Vec<ParsedHousehold>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("households 应为户的列表")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(value) = seq.next_element::<Value>()? {
+            match parse_household(&value, out.len()) {
+                Ok(p) => out.push(p),
+                Err(e) => {
+                    let message = e.to_string();
+                    *self.failure.borrow_mut() = Some(e);
+                    return Err(serde::de::Error::custom(message));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 fn structure(place: &str, problem: &str) -> FileError {
-    FileError::Structure { place: place.to_owned(), problem: problem.to_owned() }
+    FileError::Structure {
+        place: place.to_owned(),
+        problem: problem.to_owned(),
+    }
 }
 
 /// Reads one household object; `index` only names the place in a [`FileError`].
@@ -164,10 +289,19 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
         .ok_or_else(|| structure(&format!("households[{index}]"), "应为 JSON 对象"))?;
     let id = match obj.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        _ => return Err(structure(&format!("households[{index}].id"), "缺少户编号（非空字符串）")),
+        _ => {
+            return Err(structure(
+                &format!("households[{index}].id"),
+                "缺少户编号（非空字符串）",
+            ))
+        }
     };
     let mut errors = Vec::new();
-    let hukou = match obj.get("hukou").and_then(Value::as_str).and_then(Hukou::from_code) {
+    let hukou = match obj
+        .get("hukou")
+        .and_then(Value::as_str)
+        .and_then(Hukou::from_code)
+    {
         Some(h) => h,
         None => {
             errors.push(DataError::new(ErrorCode::BadHukou, None));
@@ -189,12 +323,18 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
     let expenses = list_of(obj.get("expenses"))
         .iter()
         .filter_map(|e| {
-            let kind = e.get("kind").and_then(Value::as_str).and_then(ExpenseKind::from_code);
+            let kind = e
+                .get("kind")
+                .and_then(Value::as_str)
+                .and_then(ExpenseKind::from_code);
             if kind.is_none() {
                 errors.push(DataError::new(ErrorCode::UnknownExpenseKind, None));
             }
             let annual = amount(e.get("annual"), None, &mut errors);
-            Some(Expense { kind: kind?, annual })
+            Some(Expense {
+                kind: kind?,
+                annual,
+            })
         })
         .collect();
     let assets = parse_assets(obj.get("assets"), &mut errors);
@@ -233,7 +373,10 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
             address: text(obj.get("address")),
             phone: text(obj.get("phone")),
             hardship_causes,
-            cadre_relative: obj.get("cadre_relative").and_then(Value::as_bool).unwrap_or(false),
+            cadre_relative: obj
+                .get("cadre_relative")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         },
         errors,
     })
@@ -265,7 +408,12 @@ fn amount(value: Option<&Value>, member: Option<usize>, errors: &mut Vec<DataErr
     })
 }
 
-fn ability(value: Option<&Value>, member: usize, field: &'static str, errors: &mut Vec<DataError>) -> Ability {
+fn ability(
+    value: Option<&Value>,
+    member: usize,
+    field: &'static str,
+    errors: &mut Vec<DataError>,
+) -> Ability {
     match value {
         None | Some(Value::Null) => Ability::Full,
         Some(v) => v.as_str().and_then(Ability::from_code).unwrap_or_else(|| {
@@ -287,7 +435,9 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
             errors.push(DataError::new(ErrorCode::InvalidIdNumber, m));
         }
         Some(Ok(info)) => match birth_text {
-            Some(_) if birth_date.is_none() => errors.push(DataError::new(ErrorCode::BadBirthDate, m)),
+            Some(_) if birth_date.is_none() => {
+                errors.push(DataError::new(ErrorCode::BadBirthDate, m))
+            }
             Some(_) if birth_date != Some(info.birth_date) => {
                 errors.push(DataError::new(ErrorCode::IdBirthdateMismatch, m));
             }
@@ -295,7 +445,9 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
         },
         None => match birth_text {
             None => errors.push(DataError::new(ErrorCode::MissingBirthDate, m)),
-            Some(_) if birth_date.is_none() => errors.push(DataError::new(ErrorCode::BadBirthDate, m)),
+            Some(_) if birth_date.is_none() => {
+                errors.push(DataError::new(ErrorCode::BadBirthDate, m))
+            }
             Some(_) => {}
         },
     }
@@ -318,8 +470,14 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
     let disability = match obj.get("disability") {
         None | Some(Value::Null) => None,
         Some(v) => {
-            let grade = v.get("grade").and_then(Value::as_u64).filter(|g| (1..=4).contains(g));
-            let kind = v.get("kind").and_then(Value::as_str).and_then(DisabilityKind::from_code);
+            let grade = v
+                .get("grade")
+                .and_then(Value::as_u64)
+                .filter(|g| (1..=4).contains(g));
+            let kind = v
+                .get("kind")
+                .and_then(Value::as_str)
+                .and_then(DisabilityKind::from_code);
             match (grade, kind) {
                 (Some(grade), Some(kind)) => Some(Disability {
                     grade: grade as u8,
@@ -348,12 +506,18 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
     let incomes = list_of(obj.get("incomes"))
         .iter()
         .filter_map(|inc| {
-            let kind = inc.get("kind").and_then(Value::as_str).and_then(IncomeKind::from_code);
+            let kind = inc
+                .get("kind")
+                .and_then(Value::as_str)
+                .and_then(IncomeKind::from_code);
             if kind.is_none() {
                 errors.push(DataError::new(ErrorCode::UnknownIncomeKind, m));
             }
             let annual = amount(inc.get("annual"), m, errors);
-            Some(Income { kind: kind?, annual })
+            Some(Income {
+                kind: kind?,
+                annual,
+            })
         })
         .collect();
     Member {
@@ -368,7 +532,10 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
         self_care: ability(obj.get("self_care"), index, "self_care", errors),
         supporters,
         incomes,
-        tags: list_of(obj.get("tags")).iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+        tags: list_of(obj.get("tags"))
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
         health_note: text(obj.get("health_note")),
     }
 }
@@ -444,7 +611,10 @@ pub fn household_to_json(h: &Household) -> Value {
     obj.insert("region_code".into(), json!(h.region_code));
     obj.insert("village".into(), json!(h.village));
     obj.insert("hukou".into(), json!(h.hukou.code()));
-    obj.insert("members".into(), h.members.iter().map(member_to_json).collect());
+    obj.insert(
+        "members".into(),
+        h.members.iter().map(member_to_json).collect(),
+    );
     obj.insert(
         "expenses".into(),
         h.expenses
@@ -476,7 +646,11 @@ pub fn household_to_json(h: &Household) -> Value {
         );
     }
     // Extensions beyond the v1 fields, written only when recorded.
-    for (key, value) in [("group", &h.group), ("address", &h.address), ("phone", &h.phone)] {
+    for (key, value) in [
+        ("group", &h.group),
+        ("address", &h.address),
+        ("phone", &h.phone),
+    ] {
         if let Some(v) = value {
             obj.insert(key.into(), json!(v));
         }

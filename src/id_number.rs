@@ -73,7 +73,10 @@ pub fn check_char(first17: &[u8]) -> Option<u8> {
 /// Validates an ID number and returns its birth date and sex.
 pub fn parse_id_number(id: &str) -> Result<IdInfo, IdError> {
     let b = id.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
+    if b.len() != 18
+        || !b[..17].iter().all(u8::is_ascii_digit)
+        || !(b[17].is_ascii_digit() || b[17] == b'X')
+    {
         return Err(IdError::Shape);
     }
     if check_char(&b[..17]) != Some(b[17]) {
@@ -85,7 +88,11 @@ pub fn parse_id_number(id: &str) -> Result<IdInfo, IdError> {
         _ => None,
     }
     .ok_or(IdError::BirthDate)?;
-    let sex = if (b[16] - b'0') % 2 == 1 { Sex::Male } else { Sex::Female };
+    let sex = if (b[16] - b'0') % 2 == 1 {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
     Ok(IdInfo { birth_date, sex })
 }
 
@@ -107,7 +114,11 @@ pub fn mask_id_number(id: &str) -> String {
 
 /// Builds a valid ID number from region, birth date and a 3-digit sequence (demo data, tests).
 pub fn make_id_number(region: &str, birth: NaiveDate, sequence: u32) -> String {
-    let first17 = format!("{region:0>6.6}{}{:03}", birth.format("%Y%m%d"), sequence % 1000);
+    let first17 = format!(
+        "{region:0>6.6}{}{:03}",
+        birth.format("%Y%m%d"),
+        sequence % 1000
+    );
     let check = check_char(first17.as_bytes()).map_or('0', char::from);
     format!("{first17}{check}")
 }
@@ -119,10 +130,19 @@ mod tests {
     #[test]
     fn validates_public_examples() {
         let info = parse_id_number("341024198104120119").unwrap();
-        assert_eq!(info.birth_date, NaiveDate::from_ymd_opt(1981, 4, 12).unwrap());
+        assert_eq!(
+            info.birth_date,
+            NaiveDate::from_ymd_opt(1981, 4, 12).unwrap()
+        );
         assert_eq!(info.sex, Sex::Male);
-        assert_eq!(parse_id_number("341024194402290425").unwrap().sex, Sex::Female);
-        assert_eq!(parse_id_number("341024199001010010"), Err(IdError::CheckDigit));
+        assert_eq!(
+            parse_id_number("341024194402290425").unwrap().sex,
+            Sex::Female
+        );
+        assert_eq!(
+            parse_id_number("341024199001010010"),
+            Err(IdError::CheckDigit)
+        );
     }
 
     #[test]
@@ -132,7 +152,11 @@ mod tests {
         assert_eq!(parse_id_number("３41024198104120119"), Err(IdError::Shape));
         let feb30 = make_id_number("341024", NaiveDate::from_ymd_opt(1981, 2, 28).unwrap(), 11)
             .replacen("19810228", "19810230", 1);
-        let fixed = format!("{}{}", &feb30[..17], char::from(check_char(&feb30.as_bytes()[..17]).unwrap()));
+        let fixed = format!(
+            "{}{}",
+            &feb30[..17],
+            char::from(check_char(&feb30.as_bytes()[..17]).unwrap())
+        );
         assert_eq!(parse_id_number(&fixed), Err(IdError::BirthDate));
     }
 

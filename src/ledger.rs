@@ -13,13 +13,29 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
     out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
     let mut w = csv::Writer::from_writer(out);
     let header = [
-        "户编号", "村/社区", "组", "户主姓名", "户主身份证号", "户籍类型", "家庭人口", "共同生活人口",
-        "致困原因", "保障类别", "月保障金额（元）", "评估日期", "政策版本", "最近走访日期", "联系电话",
+        "户编号",
+        "村/社区",
+        "组",
+        "户主姓名",
+        "户主身份证号",
+        "户籍类型",
+        "家庭人口",
+        "共同生活人口",
+        "致困原因",
+        "保障类别",
+        "月保障金额（元）",
+        "评估日期",
+        "政策版本",
+        "最近走访日期",
+        "联系电话",
     ];
     let csv_err = |e: csv::Error| StoreError::Invalid(format!("写出台账失败：{e}"));
     w.write_record(header).map_err(csv_err)?;
-    let decisions: std::collections::HashMap<String, _> =
-        store.latest_decisions()?.into_iter().map(|d| (d.code.clone(), d)).collect();
+    let decisions: std::collections::HashMap<String, _> = store
+        .latest_decisions()?
+        .into_iter()
+        .map(|d| (d.code.clone(), d))
+        .collect();
     let last_visits = last_visit_dates(store)?;
     let households = store.households()?;
     for h in &households {
@@ -32,13 +48,19 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
             &h.village,
             h.group.as_deref().unwrap_or(""),
             head.map_or("", |m| m.name.as_str()),
-            &if full_id { id.to_owned() } else { mask_id_number(id) },
+            &if full_id {
+                id.to_owned()
+            } else {
+                mask_id_number(id)
+            },
             h.hukou.zh(),
             &h.members.len().to_string(),
             &h.cohabiting().count().to_string(),
             &causes.join("、"),
             decision.map_or("未评估", |d| d.status.zh()),
-            &decision.map_or(String::new(), |d| crate::money::format_amount(d.total_monthly)),
+            &decision.map_or(String::new(), |d| {
+                crate::money::format_amount(d.total_monthly)
+            }),
             &decision.map_or(String::new(), |d| d.as_of.to_string()),
             decision.map_or("", |d| d.policy_version.as_str()),
             last_visits.get(&h.id).map_or("", String::as_str),

@@ -6,6 +6,7 @@
 //! the desktop app in `src-tauri/` is a thin shell over it.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod casework;
 pub mod cli;
 pub mod dates;
@@ -17,6 +18,7 @@ pub mod id_number;
 pub mod ledger;
 pub mod model;
 pub mod money;
+pub mod pdf;
 pub mod policy;
 pub mod roster;
 pub mod store;

@@ -128,7 +128,10 @@ impl Disability {
     pub fn is_severe(&self) -> bool {
         self.grade <= 2
             || (self.grade == 3
-                && matches!(self.kind, DisabilityKind::Intellectual | DisabilityKind::Mental))
+                && matches!(
+                    self.kind,
+                    DisabilityKind::Intellectual | DisabilityKind::Mental
+                ))
     }
 }
 
@@ -228,7 +231,10 @@ impl Member {
 
     /// Whether this member is the head of household.
     pub fn is_head(&self) -> bool {
-        matches!(self.relation.as_str(), "self" | "head" | "户主" | "本人" | "申请人")
+        matches!(
+            self.relation.as_str(),
+            "self" | "head" | "户主" | "本人" | "申请人"
+        )
     }
 }
 
@@ -318,6 +324,9 @@ impl Household {
 
     /// Members who live together (共同生活的家庭成员), with their input index.
     pub fn cohabiting(&self) -> impl Iterator<Item = (usize, &Member)> {
-        self.members.iter().enumerate().filter(|(_, m)| m.cohabiting)
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.cohabiting)
     }
 }

@@ -18,7 +18,9 @@ pub enum AmountError {
 impl std::fmt::Display for AmountError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AmountError::Malformed => f.write_str("金额格式不正确（应为数字，最多两位小数，如 1234.50）"),
+            AmountError::Malformed => {
+                f.write_str("金额格式不正确（应为数字，最多两位小数，如 1234.50）")
+            }
             AmountError::Negative => f.write_str("金额不能为负数"),
         }
     }
@@ -106,8 +108,17 @@ mod tests {
     fn formats_two_decimals_and_rounds_half_up() {
         assert_eq!(format_amount(Decimal::new(600, 0)), "600.00");
         assert_eq!(format_amount(Decimal::new(26666666, 5)), "266.67");
-        assert_eq!(round_half_up(Decimal::new(10665, 1), 0), Decimal::new(1067, 0));
-        assert_eq!(round_half_up(Decimal::new(1005, 3), 2), Decimal::new(101, 2));
-        assert_eq!(round_half_up(Decimal::new(10049, 4), 2), Decimal::new(100, 2));
+        assert_eq!(
+            round_half_up(Decimal::new(10665, 1), 0),
+            Decimal::new(1067, 0)
+        );
+        assert_eq!(
+            round_half_up(Decimal::new(1005, 3), 2),
+            Decimal::new(101, 2)
+        );
+        assert_eq!(
+            round_half_up(Decimal::new(10049, 4), 2),
+            Decimal::new(100, 2)
+        );
     }
 }

@@ -30,11 +30,17 @@ impl<'de> Deserialize<'de> for Dec {
                 let body = s.strip_prefix('-').unwrap_or(s);
                 let ok = !body.is_empty()
                     && body.split('.').count() <= 2
-                    && body.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                    && body
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
                 if !ok {
-                    return Err(E::custom(format!("\"{s}\" is not a decimal such as \"1.5\"")));
+                    return Err(E::custom(format!(
+                        "\"{s}\" is not a decimal such as \"1.5\""
+                    )));
                 }
-                s.parse().map(Dec).map_err(|_| E::custom(format!("\"{s}\" is out of range")))
+                s.parse()
+                    .map(Dec)
+                    .map_err(|_| E::custom(format!("\"{s}\" is out of range")))
             }
         }
         d.deserialize_str(V)
@@ -238,7 +244,10 @@ impl Policy {
             ("dibao.class_b_uplift", d.class_b_uplift),
             ("dibao.employment_cost_monthly", d.employment_cost_monthly),
             ("tekun.care_monthly.full", self.tekun.care_monthly.full),
-            ("tekun.care_monthly.partial", self.tekun.care_monthly.partial),
+            (
+                "tekun.care_monthly.partial",
+                self.tekun.care_monthly.partial,
+            ),
             ("tekun.care_monthly.none", self.tekun.care_monthly.none),
             ("temp_aid.annual_cap", self.temp_aid.annual_cap),
             ("temp_aid.township_limit", self.temp_aid.township_limit),
@@ -252,12 +261,21 @@ impl Policy {
             return Err(fail("dibao.marginal_multiplier", "不能小于1"));
         }
         if d.low_income_multiplier.0 < d.marginal_multiplier.0 {
-            return Err(fail("dibao.low_income_multiplier", "不能小于 dibao.marginal_multiplier"));
+            return Err(fail(
+                "dibao.low_income_multiplier",
+                "不能小于 dibao.marginal_multiplier",
+            ));
         }
         if d.class_a_uplift.0 > one || d.class_b_uplift.0 > one {
-            return Err(fail("dibao.class_a_uplift / class_b_uplift", "增发比例应在0到1之间"));
+            return Err(fail(
+                "dibao.class_a_uplift / class_b_uplift",
+                "增发比例应在0到1之间",
+            ));
         }
-        for (key, v) in [("dibao.review_months_ab", d.review_months_ab), ("dibao.review_months_c", d.review_months_c)] {
+        for (key, v) in [
+            ("dibao.review_months_ab", d.review_months_ab),
+            ("dibao.review_months_c", d.review_months_c),
+        ] {
             if v == 0 {
                 return Err(fail(key, "至少为1个月"));
             }
@@ -274,17 +292,34 @@ impl Policy {
             }
         }
         if d.gradual_exit_months > 120 || d.financial_asset_limit_months > 1200 {
-            return Err(fail("dibao.gradual_exit_months / financial_asset_limit_months", "月数不合理"));
+            return Err(fail(
+                "dibao.gradual_exit_months / financial_asset_limit_months",
+                "月数不合理",
+            ));
         }
         self.excluded = d
             .excluded_income_kinds
             .iter()
-            .map(|k| IncomeKind::from_code(k).ok_or_else(|| fail("dibao.excluded_income_kinds", &format!("含未知收入类型 \"{k}\""))))
+            .map(|k| {
+                IncomeKind::from_code(k).ok_or_else(|| {
+                    fail(
+                        "dibao.excluded_income_kinds",
+                        &format!("含未知收入类型 \"{k}\""),
+                    )
+                })
+            })
             .collect::<Result<_, _>>()?;
         self.deductible = d
             .deductible_expense_kinds
             .iter()
-            .map(|k| ExpenseKind::from_code(k).ok_or_else(|| fail("dibao.deductible_expense_kinds", &format!("含未知支出类型 \"{k}\""))))
+            .map(|k| {
+                ExpenseKind::from_code(k).ok_or_else(|| {
+                    fail(
+                        "dibao.deductible_expense_kinds",
+                        &format!("含未知支出类型 \"{k}\""),
+                    )
+                })
+            })
             .collect::<Result<_, _>>()?;
         Ok(())
     }
@@ -292,8 +327,14 @@ impl Policy {
     /// 低保标准 S for a hukou type, and the policy key it comes from.
     pub fn standard(&self, hukou: Hukou) -> (Decimal, &'static str) {
         match hukou {
-            Hukou::Rural => (self.dibao.rural_standard_monthly.0, "dibao.rural_standard_monthly"),
-            Hukou::Urban => (self.dibao.urban_standard_monthly.0, "dibao.urban_standard_monthly"),
+            Hukou::Rural => (
+                self.dibao.rural_standard_monthly.0,
+                "dibao.rural_standard_monthly",
+            ),
+            Hukou::Urban => (
+                self.dibao.urban_standard_monthly.0,
+                "dibao.urban_standard_monthly",
+            ),
         }
     }
 
@@ -323,7 +364,11 @@ impl PolicySet {
         versions.sort_by_key(|p| p.effective_from);
         for pair in versions.windows(2) {
             if pair[0].effective_from == pair[1].effective_from {
-                return Err(PolicyError::SameDay(pair[0].version.clone(), pair[1].version.clone(), pair[0].effective_from));
+                return Err(PolicyError::SameDay(
+                    pair[0].version.clone(),
+                    pair[1].version.clone(),
+                    pair[0].effective_from,
+                ));
             }
         }
         Ok(PolicySet { versions })

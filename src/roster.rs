@@ -46,19 +46,39 @@ impl std::fmt::Display for RosterError {
 
 /// The documented columns. Required ones must be present in the header.
 pub const COLUMNS: &[(&str, bool, &str)] = &[
-    ("户编号", true, "household file number, e.g. TXZ-001; rows with the same number form one household"),
+    (
+        "户编号",
+        true,
+        "household file number, e.g. TXZ-001; rows with the same number form one household",
+    ),
     ("村/社区", true, "village or community"),
     ("组", false, "village group"),
     ("住址", false, "address"),
     ("联系电话", false, "telephone"),
     ("户籍类型", true, "农村 or 城镇"),
-    ("户主姓名", false, "checked against the row whose relation is 户主"),
+    (
+        "户主姓名",
+        false,
+        "checked against the row whose relation is 户主",
+    ),
     ("姓名", true, "member name"),
-    ("身份证号", true, "18-digit ID number (may be empty for a person without one, then 出生日期 is needed)"),
+    (
+        "身份证号",
+        true,
+        "18-digit ID number (may be empty for a person without one, then 出生日期 is needed)",
+    ),
     ("出生日期", false, "YYYY-MM-DD"),
-    ("与户主关系", true, "户主/本人, 配偶, 子女 (儿子, 女儿), 父母 (父亲, 母亲), 孙子女, 兄弟姐妹, 儿媳, 女婿, 其他"),
+    (
+        "与户主关系",
+        true,
+        "户主/本人, 配偶, 子女 (儿子, 女儿), 父母 (父亲, 母亲), 孙子女, 兄弟姐妹, 儿媳, 女婿, 其他",
+    ),
     ("是否共同生活", false, "是/否 (default 是)"),
-    ("残疾类别", false, "肢体, 视力, 听力, 言语, 智力, 精神, 多重"),
+    (
+        "残疾类别",
+        false,
+        "肢体, 视力, 听力, 言语, 智力, 精神, 多重",
+    ),
     ("残疾等级", false, "1-4 or 一级..四级"),
     ("残疾证号", false, "disability certificate number"),
     ("是否重病", false, "是/否"),
@@ -66,16 +86,38 @@ pub const COLUMNS: &[(&str, bool, &str)] = &[
     ("自理能力", false, "完全自理, 半失能/部分, 完全失能/无"),
 ];
 
+/// The rows of one household while reading.
+struct Group {
+    /// Line of the household's first row.
+    first_line: u64,
+    /// The household as `household.v1` JSON.
+    json: Map<String, Value>,
+    /// Line of each member's row, by member index.
+    lines: Vec<u64>,
+    /// 户主姓名 as given, to check against the head's row.
+    head_name: Option<String>,
+}
+
 /// Decodes roster bytes to text.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, RosterError> {
-    let whole = |reason: &str| RosterError { line: 0, column: None, reason: reason.to_owned() };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    let whole = |reason: &str| RosterError {
+        line: 0,
+        column: None,
+        reason: reason.to_owned(),
+    };
+    let bytes = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(bytes);
     match encoding {
-        Encoding::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|_| whole("文件不是有效的 UTF-8 编码")),
+        Encoding::Utf8 => {
+            String::from_utf8(bytes.to_vec()).map_err(|_| whole("文件不是有效的 UTF-8 编码"))
+        }
         Encoding::Gbk => decode_gbk(bytes).ok_or_else(|| whole("文件不是有效的 GBK 编码")),
         Encoding::Auto => match std::str::from_utf8(bytes) {
             Ok(s) => Ok(s.to_owned()),
-            Err(_) => decode_gbk(bytes).ok_or_else(|| whole("无法识别文件编码（既不是 UTF-8 也不是 GBK），请另存为“CSV UTF-8”后重试")),
+            Err(_) => decode_gbk(bytes).ok_or_else(|| {
+                whole("无法识别文件编码（既不是 UTF-8 也不是 GBK），请另存为“CSV UTF-8”后重试")
+            }),
         },
     }
 }
@@ -85,15 +127,28 @@ fn decode_gbk(bytes: &[u8]) -> Option<String> {
     (!had_errors).then(|| text.into_owned())
 }
 
-/// Reads a roster into households, each merged over `existing` when it has the same code.
+/// Reads a roster into households, each merged over `existing` when it has the
+/// same code; new households get `default_region` as their 行政区划代码.
 ///
 /// Returns every problem found (not just the first) when any.
-pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) -> Result<Vec<Household>, Vec<RosterError>> {
-    let whole = |reason: String| vec![RosterError { line: 0, column: None, reason }];
+pub fn parse_roster(
+    text: &str,
+    default_region: &str,
+    existing: &dyn Fn(&str) -> Option<Household>,
+) -> Result<Vec<Household>, Vec<RosterError>> {
+    let whole = |reason: String| {
+        vec![RosterError {
+            line: 0,
+            column: None,
+            reason,
+        }]
+    };
     if text.trim().is_empty() {
         return Err(whole("文件为空：没有表头也没有数据".into()));
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| whole(format!("无法读取表头：{e}")))?
@@ -115,19 +170,27 @@ pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) ->
         .collect();
 
     let mut errors = Vec::new();
-    // Household code → (first line, household JSON, line of each member).
-    let mut groups: BTreeMap<String, (u64, Map<String, Value>, Vec<u64>, Option<String>)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut order = Vec::new();
+    let mut lines = LineCounter {
+        text: text.as_bytes(),
+        byte: 0,
+        line: 1,
+    };
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(RosterError { line, column: None, reason: format!("无法读取：{e}") });
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
+                errors.push(RosterError {
+                    line,
+                    column: None,
+                    reason: format!("无法读取：{e}"),
+                });
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -135,15 +198,27 @@ pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) ->
             errors.push(RosterError {
                 line,
                 column: None,
-                reason: format!("本行有{}列，表头有{}列（可能少了或多了逗号）", record.len(), headers.len()),
+                reason: format!(
+                    "本行有{}列，表头有{}列（可能少了或多了逗号）",
+                    record.len(),
+                    headers.len()
+                ),
             });
             continue;
         }
         let cell = |name: &str| -> &str {
-            headers.iter().position(|h| h == name).and_then(|i| record.get(i)).map_or("", str::trim)
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .map_or("", str::trim)
         };
         let mut err = |column: &str, reason: String| {
-            errors.push(RosterError { line, column: Some(column.to_owned()), reason });
+            errors.push(RosterError {
+                line,
+                column: Some(column.to_owned()),
+                reason,
+            });
         };
         let code = cell("户编号").to_owned();
         if code.is_empty() {
@@ -152,7 +227,9 @@ pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) ->
         }
         let hukou = Hukou::from_code_or_zh(cell("户籍类型")).or(match cell("户籍类型") {
             "农业" | "农业户口" | "农村户口" => Some(Hukou::Rural),
-            "非农业" | "非农业户口" | "城市" | "城镇户口" | "居民" => Some(Hukou::Urban),
+            "非农业" | "非农业户口" | "城市" | "城镇户口" | "居民" => {
+                Some(Hukou::Urban)
+            }
             _ => None,
         });
         if hukou.is_none() {
@@ -169,30 +246,39 @@ pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) ->
             h.insert("id".into(), json!(code));
             h.insert("village".into(), json!(village));
             h.insert("hukou".into(), json!(hukou.map_or("", Hukou::code)));
-            for (key, column) in [("group", "组"), ("address", "住址"), ("phone", "联系电话")] {
+            for (key, column) in [("group", "组"), ("address", "住址"), ("phone", "联系电话")]
+            {
                 if !cell(column).is_empty() {
                     h.insert(key.into(), json!(cell(column)));
                 }
             }
             h.insert("members".into(), json!([]));
-            (line, h, Vec::new(), None)
+            Group {
+                first_line: line,
+                json: h,
+                lines: Vec::new(),
+                head_name: None,
+            }
         });
-        for (key, column, value) in [("village", "村/社区", village), ("hukou", "户籍类型", hukou.map_or("", Hukou::code))] {
-            if entry.1.get(key).and_then(Value::as_str) != Some(value) {
+        for (key, column, value) in [
+            ("village", "村/社区", village),
+            ("hukou", "户籍类型", hukou.map_or("", Hukou::code)),
+        ] {
+            if entry.json.get(key).and_then(Value::as_str) != Some(value) {
                 errors.push(RosterError {
                     line,
                     column: Some(column.into()),
-                    reason: format!("与同户第{}行不一致", entry.0),
+                    reason: format!("与同户第{}行不一致", entry.first_line),
                 });
             }
         }
         if !cell("户主姓名").is_empty() {
-            entry.3 = Some(cell("户主姓名").to_owned());
+            entry.head_name = Some(cell("户主姓名").to_owned());
         }
-        if let Some(Value::Array(list)) = entry.1.get_mut("members") {
+        if let Some(Value::Array(list)) = entry.json.get_mut("members") {
             list.push(member);
         }
-        entry.2.push(line);
+        entry.lines.push(line);
     }
     if groups.is_empty() && errors.is_empty() {
         return Err(whole("文件只有表头，没有数据行".into()));
@@ -200,36 +286,79 @@ pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) ->
 
     let mut households = Vec::new();
     for code in order {
-        let Some((first_line, mut obj, lines, head_name)) = groups.remove(&code) else { continue };
+        let Some(Group {
+            first_line,
+            json: mut obj,
+            lines,
+            head_name,
+        }) = groups.remove(&code)
+        else {
+            continue;
+        };
         let base = existing(&code);
         if let Some(base) = &base {
             merge_existing(&mut obj, base);
         }
-        obj.insert("region_code".into(), json!(base.as_ref().map_or("", |b| b.region_code.as_str())));
+        obj.insert(
+            "region_code".into(),
+            json!(base
+                .as_ref()
+                .map_or(default_region, |b| b.region_code.as_str())),
+        );
         let parsed = match parse_household(&Value::Object(obj), 0) {
             Ok(p) => p,
             Err(e) => {
-                errors.push(RosterError { line: first_line, column: None, reason: e.to_string() });
+                errors.push(RosterError {
+                    line: first_line,
+                    column: None,
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
-        for e in &parsed.errors {
-            let line = e.member.and_then(|m| lines.get(m)).copied().unwrap_or(first_line);
-            errors.push(RosterError { line, column: column_for(e.code, e.field).map(str::to_owned), reason: e.code.zh().to_owned() });
+        // Amounts were already reported with their column while reading the rows.
+        for e in parsed
+            .errors
+            .iter()
+            .filter(|e| !matches!(e.code, ErrorCode::BadAmount | ErrorCode::NegativeAmount))
+        {
+            let line = e
+                .member
+                .and_then(|m| lines.get(m))
+                .copied()
+                .unwrap_or(first_line);
+            errors.push(RosterError {
+                line,
+                column: column_for(e.code, e.field).map(str::to_owned),
+                reason: e.code.zh().to_owned(),
+            });
         }
         let today = chrono::Local::now().date_naive();
         for (i, m) in parsed.household.members.iter().enumerate() {
             if m.born().is_some_and(|b| b > today) {
-                errors.push(RosterError { line: lines[i], column: Some("出生日期".into()), reason: "出生日期晚于今天".into() });
+                errors.push(RosterError {
+                    line: lines[i],
+                    column: Some("出生日期".into()),
+                    reason: "出生日期晚于今天".into(),
+                });
             }
         }
         if let Some(name) = head_name {
-            let heads: Vec<&str> = parsed.household.members.iter().filter(|m| m.is_head()).map(|m| m.name.as_str()).collect();
+            let heads: Vec<&str> = parsed
+                .household
+                .members
+                .iter()
+                .filter(|m| m.is_head())
+                .map(|m| m.name.as_str())
+                .collect();
             if !heads.is_empty() && !heads.contains(&name.as_str()) {
                 errors.push(RosterError {
                     line: first_line,
                     column: Some("户主姓名".into()),
-                    reason: format!("户主姓名“{name}”与关系为户主的成员“{}”不一致", heads.join("、")),
+                    reason: format!(
+                        "户主姓名“{name}”与关系为户主的成员“{}”不一致",
+                        heads.join("、")
+                    ),
                 });
             }
         }
@@ -243,10 +372,46 @@ pub fn parse_roster(text: &str, existing: &dyn Fn(&str) -> Option<Household>) ->
     }
 }
 
+/// Finds the line a record starts on. The csv reader's position may sit before
+/// the `\n` of a CRLF ending or before skipped blank lines, so lines are
+/// counted here, moving forward from the previous record.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let target = (byte as usize).min(self.text.len());
+        if target < self.byte {
+            // Not expected (records come in order); count afresh.
+            self.byte = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.byte..target]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.byte = target;
+        let mut start = target;
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        self.line
+            + self.text[target..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+    }
+}
+
 fn column_for(code: ErrorCode, field: Option<&str>) -> Option<&'static str> {
     Some(match code {
         ErrorCode::InvalidIdNumber | ErrorCode::DuplicateMember => "身份证号",
-        ErrorCode::IdBirthdateMismatch | ErrorCode::MissingBirthDate | ErrorCode::BadBirthDate => "出生日期",
+        ErrorCode::IdBirthdateMismatch | ErrorCode::MissingBirthDate | ErrorCode::BadBirthDate => {
+            "出生日期"
+        }
         ErrorCode::BadHukou => "户籍类型",
         ErrorCode::NoMembers => "是否共同生活",
         ErrorCode::BadField => match field {
@@ -262,19 +427,47 @@ fn column_for(code: ErrorCode, field: Option<&str>) -> Option<&'static str> {
 /// Keeps what the roster does not carry (incomes, assets, enrollment…) from the stored household.
 fn merge_existing(obj: &mut Map<String, Value>, base: &Household) {
     let stored = crate::household_json::household_to_json(base);
-    for key in ["expenses", "assets", "enrollment", "temp_aid", "hardship_causes", "cadre_relative", "address", "phone", "group"] {
+    for key in [
+        "expenses",
+        "assets",
+        "enrollment",
+        "temp_aid",
+        "hardship_causes",
+        "cadre_relative",
+        "address",
+        "phone",
+        "group",
+    ] {
         if let (Some(v), false) = (stored.get(key), obj.contains_key(key)) {
             obj.insert(key.into(), v.clone());
         }
     }
-    let Some(Value::Array(members)) = obj.get_mut("members") else { return };
+    let Some(Value::Array(members)) = obj.get_mut("members") else {
+        return;
+    };
     for m in members.iter_mut() {
-        let id = m.get("id_number").and_then(Value::as_str).map(str::to_owned);
-        let old = stored["members"]
-            .as_array()
-            .and_then(|list| list.iter().find(|o| id.is_some() && o.get("id_number").and_then(Value::as_str) == id.as_deref()));
+        let id = m
+            .get("id_number")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let old = stored["members"].as_array().and_then(|list| {
+            list.iter().find(|o| {
+                id.is_some() && o.get("id_number").and_then(Value::as_str) == id.as_deref()
+            })
+        });
         if let (Some(old), Some(m)) = (old, m.as_object_mut()) {
-            for key in ["incomes", "supporters", "tags", "health_note"] {
+            for key in [
+                "incomes",
+                "supporters",
+                "tags",
+                "health_note",
+                "birth_date",
+                "cohabiting",
+                "serious_illness",
+                "disability",
+                "work_capacity",
+                "self_care",
+            ] {
                 if let (Some(v), false) = (old.get(key), m.contains_key(key)) {
                     m.insert(key.into(), v.clone());
                 }
@@ -284,7 +477,10 @@ fn merge_existing(obj: &mut Map<String, Value>, base: &Household) {
 }
 
 fn income_kind_for_header(header: &str) -> Option<IncomeKind> {
-    let h = header.trim_start_matches("年").trim_end_matches("（元）").trim_end_matches("(元)");
+    let h = header
+        .trim_start_matches("年")
+        .trim_end_matches("（元）")
+        .trim_end_matches("(元)");
     IncomeKind::from_code_or_zh(h).or(match h {
         "工资收入" | "工资" => Some(IncomeKind::Wage),
         "经营收入" | "种植养殖收入" => Some(IncomeKind::Business),
@@ -305,7 +501,9 @@ fn relation_code(text: &str) -> &str {
     match text {
         "户主" | "本人" | "申请人" => "self",
         "配偶" | "妻" | "夫" | "妻子" | "丈夫" => "spouse",
-        "子" | "女" | "子女" | "儿子" | "女儿" | "长子" | "长女" | "次子" | "次女" => "child",
+        "子" | "女" | "子女" | "儿子" | "女儿" | "长子" | "长女" | "次子" | "次女" => {
+            "child"
+        }
         "父" | "母" | "父亲" | "母亲" | "父母" => "parent",
         "孙子" | "孙女" | "孙子女" | "外孙" | "外孙女" => "grandchild",
         "兄" | "弟" | "姐" | "妹" | "兄弟姐妹" => "sibling",
@@ -322,15 +520,36 @@ fn member_json(
     line: u64,
     errors: &mut Vec<RosterError>,
 ) -> Value {
-    let cell = |name: &str| -> &str { headers.iter().position(|h| h == name).and_then(|i| record.get(i)).map_or("", str::trim) };
-    let mut err = |column: &str, reason: String| errors.push(RosterError { line, column: Some(column.into()), reason });
+    let cell = |name: &str| -> &str {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| record.get(i))
+            .map_or("", str::trim)
+    };
+    let mut err = |column: &str, reason: String| {
+        errors.push(RosterError {
+            line,
+            column: Some(column.into()),
+            reason,
+        })
+    };
     let mut m = Map::new();
     if cell("姓名").is_empty() {
         err("姓名", "不能为空".into());
     }
+    // A column the roster lacks leaves the stored value (or the default) alone.
+    let has = |name: &str| headers.iter().any(|h| h == name);
     m.insert("name".into(), json!(cell("姓名")));
     let id = cell("身份证号").to_uppercase();
-    m.insert("id_number".into(), if id.is_empty() { Value::Null } else { json!(id) });
+    m.insert(
+        "id_number".into(),
+        if id.is_empty() {
+            Value::Null
+        } else {
+            json!(id)
+        },
+    );
     if !cell("出生日期").is_empty() {
         m.insert("birth_date".into(), json!(cell("出生日期")));
     }
@@ -339,13 +558,21 @@ fn member_json(
     }
     m.insert("relation".into(), json!(relation_code(cell("与户主关系"))));
     match yes_no(cell("是否共同生活")) {
+        _ if !has("是否共同生活") => {}
         Some(b) => {
             // An empty cell means the default: living together.
-            m.insert("cohabiting".into(), json!(b || cell("是否共同生活").is_empty()));
+            m.insert(
+                "cohabiting".into(),
+                json!(b || cell("是否共同生活").is_empty()),
+            );
         }
-        None => err("是否共同生活", format!("“{}”应为是或否", cell("是否共同生活"))),
+        None => err(
+            "是否共同生活",
+            format!("“{}”应为是或否", cell("是否共同生活")),
+        ),
     }
     match yes_no(cell("是否重病")) {
+        _ if !has("是否重病") => {}
         Some(b) => {
             m.insert("serious_illness".into(), json!(b));
         }
@@ -353,7 +580,9 @@ fn member_json(
     }
     let kind_text = cell("残疾类别").trim_end_matches("残疾");
     let grade_text = cell("残疾等级");
-    if !kind_text.is_empty() || !grade_text.is_empty() {
+    if has("残疾类别") && kind_text.is_empty() && grade_text.is_empty() {
+        m.insert("disability".into(), Value::Null);
+    } else if !kind_text.is_empty() || !grade_text.is_empty() {
         let kind = DisabilityKind::from_code_or_zh(kind_text);
         let grade = match grade_text.trim_end_matches('级') {
             "1" | "一" => Some(1),
@@ -370,7 +599,10 @@ fn member_json(
                 }
                 m.insert("disability".into(), d);
             }
-            (None, _) => err("残疾类别", format!("“{}”不是已知的残疾类别", cell("残疾类别"))),
+            (None, _) => err(
+                "残疾类别",
+                format!("“{}”不是已知的残疾类别", cell("残疾类别")),
+            ),
             (_, None) => err("残疾等级", format!("“{grade_text}”应为1至4级")),
         }
     }
@@ -381,6 +613,9 @@ fn member_json(
         _ => None,
     };
     for (column, key) in [("劳动能力", "work_capacity"), ("自理能力", "self_care")] {
+        if !has(column) {
+            continue;
+        }
         match ability(cell(column)) {
             Some(a) => {
                 m.insert(key.into(), json!(a.code()));

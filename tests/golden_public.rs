@@ -16,17 +16,23 @@ fn shared_cases() -> PathBuf {
 #[test]
 fn public_cases_match_expected_exactly() {
     let dir = shared_cases();
-    let policy_text = std::fs::read_to_string(dir.join("policy.toml")).expect("policy.toml beside the project");
+    let policy_text =
+        std::fs::read_to_string(dir.join("policy.toml")).expect("policy.toml beside the project");
     let policy = Policy::from_toml(&policy_text, "policy.toml").expect("valid policy");
-    let households = parse_file(&std::fs::read_to_string(dir.join("households.json")).unwrap()).unwrap();
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let households =
+        parse_file(&std::fs::read_to_string(dir.join("households.json")).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let as_of = NaiveDate::parse_from_str(expected["as_of"].as_str().unwrap(), "%Y-%m-%d").unwrap();
 
     let report = evaluate_all(&PolicySet::new(vec![policy]).unwrap(), &households, as_of).unwrap();
     let actual = serde_json::to_value(&report).unwrap();
     assert_eq!(actual["format"], expected["format"]);
     assert_eq!(actual["as_of"], expected["as_of"]);
-    let (got, want) = (actual["results"].as_array().unwrap(), expected["results"].as_array().unwrap());
+    let (got, want) = (
+        actual["results"].as_array().unwrap(),
+        expected["results"].as_array().unwrap(),
+    );
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(want) {
         let id = w["id"].as_str().unwrap();
@@ -34,7 +40,11 @@ fn public_cases_match_expected_exactly() {
         let reasons = g.remove("reasons");
         if w["status"] != "invalid" {
             let reasons = reasons.expect("reasons present");
-            assert!(!reasons.as_array().unwrap().is_empty() || g["codes"].as_array().unwrap().is_empty(), "{id}: reasons");
+            assert!(
+                !reasons.as_array().unwrap().is_empty()
+                    || g["codes"].as_array().unwrap().is_empty(),
+                "{id}: reasons"
+            );
         }
         let w = w.as_object().unwrap();
         let keys = |o: &serde_json::Map<String, Value>| {
@@ -47,7 +57,12 @@ fn public_cases_match_expected_exactly() {
             let gv = &g[k];
             if k == "codes" || k == "errors" {
                 let sort = |v: &Value| {
-                    let mut list: Vec<String> = v.as_array().unwrap().iter().map(|x| x.to_string()).collect();
+                    let mut list: Vec<String> = v
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect();
                     list.sort();
                     list
                 };

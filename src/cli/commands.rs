@@ -29,9 +29,17 @@ fn write_out(out: Option<&Path>, bytes: &[u8]) -> CliResult {
 /// Writes through a temporary file and a rename, so a crash never leaves half a file.
 pub(super) fn write_file_atomically(path: &Path, bytes: &[u8]) -> CliResult {
     let fail = |e: std::io::Error| CliError::failure(format!("无法写入 {}：{e}", path.display()));
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("bangfu")));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("bangfu")
+    ));
     std::fs::write(&tmp, bytes).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
 }
@@ -53,7 +61,11 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
             let outcome = tx.save_household(&d.household)?;
             if outcome.created {
                 created += 1;
-                let id = tx.conn().query_row("SELECT id FROM households WHERE code = ?1", [&d.household.id], |r| r.get::<_, String>(0))?;
+                let id = tx.conn().query_row(
+                    "SELECT id FROM households WHERE code = ?1",
+                    [&d.household.id],
+                    |r| r.get::<_, String>(0),
+                )?;
                 for v in &d.visits {
                     tx.save_visit(&id, v)?;
                 }
@@ -72,57 +84,95 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
         .map_err(|e| CliError::failure(e.to_string()))?;
     crate::decisions::save_report(&mut store, &households, &report)?;
 
-    let mut by_status: std::collections::BTreeMap<&str, (usize, rust_decimal::Decimal)> = Default::default();
+    let mut by_status: std::collections::BTreeMap<&str, (usize, rust_decimal::Decimal)> =
+        Default::default();
     for r in &report.results {
         let e = by_status.entry(r.status.zh()).or_default();
         e.0 += 1;
         e.1 += r.total_monthly();
     }
     println!("演示数据库：{}", db.display());
-    println!("新建 {created} 户，共 {} 户，评估日期 {as_of}（政策 {}）", households.len(), policies.in_force(as_of).map(|p| p.version.as_str()).unwrap_or(""));
+    println!(
+        "新建 {created} 户，共 {} 户，评估日期 {as_of}（政策 {}）",
+        households.len(),
+        policies
+            .in_force(as_of)
+            .map(|p| p.version.as_str())
+            .unwrap_or("")
+    );
     let mut t = Table::new(&[("结论", false), ("户数", true), ("每月合计（元）", true)]);
     for (status, (n, total)) in &by_status {
         t.row(vec![(*status).into(), n.to_string(), format_amount(*total)]);
     }
     print!("{}", t.render());
-    println!("下一步：bangfu --db {} households list；bangfu --db {} eval --format table", db.display(), db.display());
+    println!(
+        "下一步：bangfu --db {} households list；bangfu --db {} eval --format table",
+        db.display(),
+        db.display()
+    );
     Ok(())
 }
 
 pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
     match c {
         ImportCommand::Households { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| CliError::input(format!("无法读取 {}：{e}", file.display())))?;
-            let parsed = parse_file(&text).map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::input(format!("无法读取 {}：{e}", file.display())))?;
+            let parsed = parse_file(&text)
+                .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
             let today = today();
             let mut problems = Vec::new();
             for p in &parsed {
                 problems.extend(p.errors.iter().map(|e| e.describe(&p.household.id)));
                 for (i, m) in p.household.members.iter().enumerate() {
                     if m.born().is_some_and(|b| b > today) {
-                        problems.push(format!("户 {} 第{}名成员：出生日期晚于今天", p.household.id, i + 1));
+                        problems.push(format!(
+                            "户 {} 第{}名成员：出生日期晚于今天",
+                            p.household.id,
+                            i + 1
+                        ));
                     }
                 }
             }
             if !problems.is_empty() {
-                return Err(CliError::input(format!("{} 有 {} 处错误，整份文件未导入：\n{}", file.display(), problems.len(), problems.join("\n"))));
+                return Err(CliError::input(format!(
+                    "{} 有 {} 处错误，整份文件未导入：\n{}",
+                    file.display(),
+                    problems.len(),
+                    problems.join("\n")
+                )));
             }
             let households: Vec<_> = parsed.into_iter().map(|p| p.household).collect();
             save_all(db, &households, &file)
         }
         ImportCommand::Roster { file, encoding } => {
-            let bytes = std::fs::read(&file).map_err(|e| CliError::input(format!("无法读取 {}：{e}", file.display())))?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| CliError::input(format!("无法读取 {}：{e}", file.display())))?;
             let encoding = match encoding {
                 EncodingArg::Auto => Encoding::Auto,
                 EncodingArg::Utf8 => Encoding::Utf8,
                 EncodingArg::Gbk => Encoding::Gbk,
             };
-            let text = decode(&bytes, encoding).map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
+            let text = decode(&bytes, encoding)
+                .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
             let store = open(db)?;
             let existing = |code: &str| store.household(code).ok().map(|(_, h)| h);
-            let households = parse_roster(&text, &existing).map_err(|errors| {
+            let region = match store.setting("region_code")? {
+                Some(r) => r,
+                None => {
+                    crate::policy::Policy::from_toml(crate::policy::DEFAULT_POLICY_TOML, "内置政策")
+                        .map(|p| p.region_code)
+                        .unwrap_or_default()
+                }
+            };
+            let households = parse_roster(&text, &region, &existing).map_err(|errors| {
                 let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                CliError::input(format!("{} 有 {} 处错误，整份文件未导入：\n{}", file.display(), errors.len(), lines.join("\n")))
+                CliError::input(format!(
+                    "{} 有 {} 处错误，整份文件未导入：\n{}",
+                    file.display(),
+                    errors.len(),
+                    lines.join("\n")
+                ))
             })?;
             drop(store);
             save_all(db, &households, &file)
@@ -155,7 +205,8 @@ pub(super) fn export(db: &Path, c: ExportCommand) -> CliResult {
     match c {
         ExportCommand::Households { out } => {
             let households = store.households()?;
-            let mut bytes = serde_json::to_vec_pretty(&to_document(&households)).map_err(|e| CliError::failure(e.to_string()))?;
+            let mut bytes = serde_json::to_vec_pretty(&to_document(&households))
+                .map_err(|e| CliError::failure(e.to_string()))?;
             bytes.push(b'\n');
             write_out(out.as_deref(), &bytes)?;
             if out.is_some() {
@@ -163,7 +214,11 @@ pub(super) fn export(db: &Path, c: ExportCommand) -> CliResult {
             }
             Ok(())
         }
-        ExportCommand::Ledger { csv: _, out, full_id } => {
+        ExportCommand::Ledger {
+            csv: _,
+            out,
+            full_id,
+        } => {
             let mut bytes = Vec::new();
             let n = crate::ledger::write_ledger(&store, &mut bytes, full_id)?;
             write_out(out.as_deref(), &bytes)?;
@@ -181,10 +236,22 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
         HouseholdsCommand::List { village, json } => {
             let list = store.household_summaries(village.as_deref())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list).map_err(|e| CliError::failure(e.to_string()))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list)
+                        .map_err(|e| CliError::failure(e.to_string()))?
+                );
                 return Ok(());
             }
-            let mut t = Table::new(&[("户编号", false), ("村/社区", false), ("组", false), ("户主", false), ("人数", true), ("类别", false), ("月金额", true)]);
+            let mut t = Table::new(&[
+                ("户编号", false),
+                ("村/社区", false),
+                ("组", false),
+                ("户主", false),
+                ("人数", true),
+                ("类别", false),
+                ("月金额", true),
+            ]);
             for s in &list {
                 t.row(vec![
                     s.code.clone(),
@@ -192,7 +259,11 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
                     s.group.clone().unwrap_or_default(),
                     s.head.clone(),
                     s.cohabiting.to_string(),
-                    s.status.as_deref().and_then(crate::engine::Status::from_code).map_or("未评估", |x| x.zh()).into(),
+                    s.status
+                        .as_deref()
+                        .and_then(crate::engine::Status::from_code)
+                        .map_or("未评估", |x| x.zh())
+                        .into(),
                     s.total_monthly.clone().unwrap_or_default(),
                 ]);
             }
@@ -210,7 +281,11 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
                     "household": crate::household_json::household_to_json(&h),
                     "visits": visits, "events": events, "measures": measures,
                 });
-                println!("{}", serde_json::to_string_pretty(&v).map_err(|e| CliError::failure(e.to_string()))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v)
+                        .map_err(|e| CliError::failure(e.to_string()))?
+                );
                 return Ok(());
             }
             print!("{}", describe_household(&h, &visits, &events, &measures));
@@ -219,14 +294,39 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
     }
 }
 
-fn describe_household(h: &crate::model::Household, visits: &[Visit], events: &[CaseEvent], measures: &[Measure]) -> String {
+fn describe_household(
+    h: &crate::model::Household,
+    visits: &[Visit],
+    events: &[CaseEvent],
+    measures: &[Measure],
+) -> String {
     let mut s = String::new();
     let head = h.head().map_or("", |m| m.name.as_str());
-    s.push_str(&format!("户编号 {}  户主 {head}  {} {}  {}户籍\n", h.id, h.village, h.group.as_deref().unwrap_or(""), h.hukou.zh()));
+    s.push_str(&format!(
+        "户编号 {}  户主 {head}  {} {}  {}户籍\n",
+        h.id,
+        h.village,
+        h.group.as_deref().unwrap_or(""),
+        h.hukou.zh()
+    ));
     if let Some(a) = &h.address {
-        s.push_str(&format!("住址 {a}  电话 {}\n", h.phone.as_deref().unwrap_or("")));
+        s.push_str(&format!(
+            "住址 {a}  电话 {}\n",
+            h.phone.as_deref().unwrap_or("")
+        ));
     }
-    let mut t = Table::new(&[("序号", true), ("姓名", false), ("关系", false), ("性别", false), ("身份证号", false), ("共同生活", false), ("残疾", false), ("重病", false), ("劳动能力", false), ("年收入", true)]);
+    let mut t = Table::new(&[
+        ("序号", true),
+        ("姓名", false),
+        ("关系", false),
+        ("性别", false),
+        ("身份证号", false),
+        ("共同生活", false),
+        ("残疾", false),
+        ("重病", false),
+        ("劳动能力", false),
+        ("年收入", true),
+    ]);
     for (i, m) in h.members.iter().enumerate() {
         let income: rust_decimal::Decimal = m.incomes.iter().map(|x| x.annual).sum();
         t.row(vec![
@@ -236,44 +336,78 @@ fn describe_household(h: &crate::model::Household, visits: &[Visit], events: &[C
             m.sex().map_or("", |x| x.zh()).into(),
             m.id_number.clone().unwrap_or_default(),
             if m.cohabiting { "是" } else { "否" }.into(),
-            m.disability.as_ref().map_or(String::new(), |d| format!("{}{}级", d.kind.zh(), d.grade)),
+            m.disability
+                .as_ref()
+                .map_or(String::new(), |d| format!("{}{}级", d.kind.zh(), d.grade)),
             if m.serious_illness { "是" } else { "" }.into(),
             m.work_capacity.zh().into(),
             format_amount(income),
         ]);
     }
     s.push_str(&t.render());
-    s.push_str(&format!("金融资产 {} 元", format_amount(h.assets.financial)));
+    s.push_str(&format!(
+        "金融资产 {} 元",
+        format_amount(h.assets.financial)
+    ));
     if !h.assets.disqualifying.is_empty() {
-        s.push_str(&format!("；其他财产：{}", h.assets.disqualifying.join("、")));
+        s.push_str(&format!(
+            "；其他财产：{}",
+            h.assets.disqualifying.join("、")
+        ));
     }
     s.push('\n');
     for e in &h.expenses {
-        s.push_str(&format!("刚性支出 {} {} 元/年\n", e.kind.zh(), format_amount(e.annual)));
+        s.push_str(&format!(
+            "刚性支出 {} {} 元/年\n",
+            e.kind.zh(),
+            format_amount(e.annual)
+        ));
     }
     if !visits.is_empty() {
         s.push_str("入户调查：\n");
         for v in visits {
-            let problems: Vec<&str> = v.checklist.iter().filter(|c| c.problem).map(|c| c.item.zh()).collect();
+            let problems: Vec<&str> = v
+                .checklist
+                .iter()
+                .filter(|c| c.problem)
+                .map(|c| c.item.zh())
+                .collect();
             s.push_str(&format!(
                 "  {} {}{}  问题：{}\n",
                 v.date,
                 v.workers.join("、"),
                 if v.draft { "（草稿）" } else { "" },
-                if problems.is_empty() { "无".into() } else { problems.join("、") }
+                if problems.is_empty() {
+                    "无".into()
+                } else {
+                    problems.join("、")
+                }
             ));
         }
     }
     if !events.is_empty() {
         s.push_str("办理流程：\n");
         for e in events {
-            s.push_str(&format!("  {} {} {} {}\n", e.date, e.kind.zh(), e.actor, e.note));
+            s.push_str(&format!(
+                "  {} {} {} {}\n",
+                e.date,
+                e.kind.zh(),
+                e.actor,
+                e.note
+            ));
         }
     }
     if !measures.is_empty() {
         s.push_str("帮扶措施：\n");
         for m in measures {
-            s.push_str(&format!("  {} {} 责任人 {} 时限 {} {}\n", m.kind, m.description, m.responsible, m.due.map_or(String::new(), |d| d.to_string()), m.status.zh()));
+            s.push_str(&format!(
+                "  {} {} 责任人 {} 时限 {} {}\n",
+                m.kind,
+                m.description,
+                m.responsible,
+                m.due.map_or(String::new(), |d| d.to_string()),
+                m.status.zh()
+            ));
         }
     }
     s
@@ -289,28 +423,62 @@ pub(super) fn visit(db: &Path, c: VisitCommand) -> CliResult {
         VisitCommand::Add(a) => {
             let household_id = household_record(&store, &a.household)?;
             let date = parse_date_arg("--date", &a.date)?;
-            let next_visit = a.next.as_deref().map(|n| parse_date_arg("--next", n)).transpose()?;
-            let mut checklist: Vec<CheckResult> = CheckItem::ALL.iter().map(|&item| CheckResult { item, problem: false, note: String::new() }).collect();
+            let next_visit = a
+                .next
+                .as_deref()
+                .map(|n| parse_date_arg("--next", n))
+                .transpose()?;
+            let mut checklist: Vec<CheckResult> = CheckItem::ALL
+                .iter()
+                .map(|&item| CheckResult {
+                    item,
+                    problem: false,
+                    note: String::new(),
+                })
+                .collect();
             for p in &a.problems {
                 let (item, note) = p.split_once('=').unwrap_or((p.as_str(), ""));
-                let known: Result<CheckItem, _> = serde_json::from_value(serde_json::Value::String(item.trim().to_owned()));
-                let Some(c) = known.ok().and_then(|k| checklist.iter_mut().find(|c| c.item == k)) else {
+                let known: Result<CheckItem, _> =
+                    serde_json::from_value(serde_json::Value::String(item.trim().to_owned()));
+                let Some(c) = known
+                    .ok()
+                    .and_then(|k| checklist.iter_mut().find(|c| c.item == k))
+                else {
                     return Err(CliError::input(format!("--problem 的核查项“{item}”未知；可用：food clothing education medical housing water")));
                 };
                 c.problem = true;
                 c.note = note.trim().to_owned();
             }
-            let visit = Visit { id: uuid::Uuid::now_v7(), date, workers: a.workers, checklist, findings: a.findings, next_visit, draft: a.draft };
-            visit.validate().map_err(|e| CliError::input(e.to_string()))?;
+            let visit = Visit {
+                id: uuid::Uuid::now_v7(),
+                date,
+                workers: a.workers,
+                checklist,
+                findings: a.findings,
+                next_visit,
+                draft: a.draft,
+            };
+            visit
+                .validate()
+                .map_err(|e| CliError::input(e.to_string()))?;
             store.write(|tx| tx.save_visit(&household_id, &visit))?;
-            println!("已记录 {} 户 {date} 的入户调查{}（记录号 {}）", a.household, if visit.draft { "草稿" } else { "" }, visit.id);
+            println!(
+                "已记录 {} 户 {date} 的入户调查{}（记录号 {}）",
+                a.household,
+                if visit.draft { "草稿" } else { "" },
+                visit.id
+            );
             Ok(())
         }
         VisitCommand::List { household, json } => {
             let household_id = household_record(&store, &household)?;
             let visits = store.visits(&household_id)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&visits).map_err(|e| CliError::failure(e.to_string()))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&visits)
+                        .map_err(|e| CliError::failure(e.to_string()))?
+                );
             } else {
                 for v in &visits {
                     println!("{} {} {}", v.date, v.workers.join("、"), v.findings);
@@ -322,18 +490,37 @@ pub(super) fn visit(db: &Path, c: VisitCommand) -> CliResult {
 }
 
 pub(super) fn event(db: &Path, c: EventCommand) -> CliResult {
-    let EventCommand::Add { household, kind, date, actor, note } = c;
+    let EventCommand::Add {
+        household,
+        kind,
+        date,
+        actor,
+        note,
+    } = c;
     let mut store = open(db)?;
     let household_id = household_record(&store, &household)?;
-    let kind = EventKind::parse(&kind).ok_or_else(|| CliError::input(format!("--kind 的值“{kind}”不是已知的流程节点")))?;
-    let event = CaseEvent { id: uuid::Uuid::now_v7(), kind, date: parse_date_arg("--date", &date)?, actor, note };
+    let kind = EventKind::parse(&kind)
+        .ok_or_else(|| CliError::input(format!("--kind 的值“{kind}”不是已知的流程节点")))?;
+    let event = CaseEvent {
+        id: uuid::Uuid::now_v7(),
+        kind,
+        date: parse_date_arg("--date", &date)?,
+        actor,
+        note,
+    };
     store.write(|tx| tx.save_event(&household_id, &event))?;
     println!("已记录 {household} 户 {} {}", event.date, kind.zh());
     Ok(())
 }
 
 pub(super) fn measure(db: &Path, c: MeasureCommand) -> CliResult {
-    let MeasureCommand::Add { household, kind, description, responsible, due } = c;
+    let MeasureCommand::Add {
+        household,
+        kind,
+        description,
+        responsible,
+        due,
+    } = c;
     let mut store = open(db)?;
     let household_id = household_record(&store, &household)?;
     let m = Measure {
@@ -341,7 +528,10 @@ pub(super) fn measure(db: &Path, c: MeasureCommand) -> CliResult {
         kind,
         description,
         responsible,
-        due: due.as_deref().map(|d| parse_date_arg("--due", d)).transpose()?,
+        due: due
+            .as_deref()
+            .map(|d| parse_date_arg("--due", d))
+            .transpose()?,
         status: MeasureStatus::Planned,
     };
     store.write(|tx| tx.save_measure(&household_id, &m))?;
@@ -356,13 +546,19 @@ pub(super) fn log_verify(db: &Path) -> CliResult {
     let store = open(db)?;
     let problems = store.verify_log()?;
     if problems.is_empty() {
-        println!("变更日志完好：{} 条记录，哈希链连续，所有数据与日志一致", store.log_len()?);
+        println!(
+            "变更日志完好：{} 条记录，哈希链连续，所有数据与日志一致",
+            store.log_len()?
+        );
         Ok(())
     } else {
         for p in &problems {
             println!("{p}");
         }
-        Err(CliError::failure(format!("变更日志校验发现 {} 处问题", problems.len())))
+        Err(CliError::failure(format!(
+            "变更日志校验发现 {} 处问题",
+            problems.len()
+        )))
     }
 }
 
@@ -371,7 +567,9 @@ pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
     match c {
         SettingsCommand::Set { key, value } => {
             if !["caseworker", "village"].contains(&key.as_str()) {
-                return Err(CliError::input(format!("未知的设置项“{key}”；可用：caseworker、village")));
+                return Err(CliError::input(format!(
+                    "未知的设置项“{key}”；可用：caseworker、village"
+                )));
             }
             store.device_id()?;
             store.set_setting(&key, &value)?;
@@ -380,7 +578,10 @@ pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
         SettingsCommand::Show => {
             println!("设备编号：{}", store.device_id()?);
             for key in ["caseworker", "village"] {
-                println!("{key}：{}", store.setting(key)?.unwrap_or_else(|| "（未设置）".into()));
+                println!(
+                    "{key}：{}",
+                    store.setting(key)?.unwrap_or_else(|| "（未设置）".into())
+                );
             }
         }
     }

@@ -14,14 +14,17 @@ use crate::store::Store;
 /// Loads the policy files given, or the built-in default when none is.
 pub fn load_policies(paths: &[PathBuf]) -> Result<PolicySet, CliError> {
     let policies = if paths.is_empty() {
-        vec![Policy::from_toml(DEFAULT_POLICY_TOML, "内置政策").map_err(|e| CliError::input(e.to_string()))?]
+        vec![Policy::from_toml(DEFAULT_POLICY_TOML, "内置政策")
+            .map_err(|e| CliError::input(e.to_string()))?]
     } else {
         paths
             .iter()
             .map(|p| {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| CliError::input(format!("无法读取政策文件 {}：{e}", p.display())))?;
-                Policy::from_toml(&text, &p.display().to_string()).map_err(|e| CliError::input(e.to_string()))
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    CliError::input(format!("无法读取政策文件 {}：{e}", p.display()))
+                })?;
+                Policy::from_toml(&text, &p.display().to_string())
+                    .map_err(|e| CliError::input(e.to_string()))
             })
             .collect::<Result<_, _>>()?
     };
@@ -34,7 +37,9 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
         Some(d) => parse_date_arg("--as-of", d)?,
         None => today(),
     };
-    policies.in_force(as_of).map_err(|e| CliError::input(e.to_string()))?;
+    policies
+        .in_force(as_of)
+        .map_err(|e| CliError::input(e.to_string()))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
 
@@ -43,12 +48,15 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
             .map_err(|e| CliError::input(format!("无法读取输入文件 {}：{e}", input.display())))?;
         let households = crate::household_json::parse_file(&text)
             .map_err(|e| CliError::input(format!("{}：{e}", input.display())))?;
-        let report = evaluate_all(&policies, &households, as_of).map_err(|e| CliError::input(e.to_string()))?;
+        let report = evaluate_all(&policies, &households, as_of)
+            .map_err(|e| CliError::input(e.to_string()))?;
         return print_report(&mut out, &report, args.format);
     }
 
     if explicit_db.is_none() && !db.exists() {
-        return Err(CliError::input("没有给出 --input，也没有找到数据库；请用 --input FILE 或 --db PATH"));
+        return Err(CliError::input(
+            "没有给出 --input，也没有找到数据库；请用 --input FILE 或 --db PATH",
+        ));
     }
     let mut store = Store::open(db)?;
     let (households, report) = evaluate_store(&store, &policies, as_of).map_err(|e| match e {
@@ -59,11 +67,20 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
         let changes = diff(&store.latest_decisions()?, &report.results);
         match args.format {
             Format::Json => {
-                serde_json::to_writer_pretty(&mut out, &changes).map_err(|e| CliError::failure(e.to_string()))?;
+                serde_json::to_writer_pretty(&mut out, &changes)
+                    .map_err(|e| CliError::failure(e.to_string()))?;
                 writeln!(out)?;
             }
             Format::Table => {
-                let mut t = Table::new(&[("户编号", false), ("变化", false), ("原类别", false), ("新类别", false), ("原金额", true), ("新金额", true), ("增减", true)]);
+                let mut t = Table::new(&[
+                    ("户编号", false),
+                    ("变化", false),
+                    ("原类别", false),
+                    ("新类别", false),
+                    ("原金额", true),
+                    ("新金额", true),
+                    ("增减", true),
+                ]);
                 for c in &changes {
                     t.row(vec![
                         c.id.clone(),
@@ -84,7 +101,13 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
     }
     if args.save {
         let n = save_report(&mut store, &households, &report)?;
-        eprintln!("已保存 {n} 户的评估结果（政策版本 {}）", policies.in_force(as_of).map(|p| p.version.as_str()).unwrap_or(""));
+        eprintln!(
+            "已保存 {n} 户的评估结果（政策版本 {}）",
+            policies
+                .in_force(as_of)
+                .map(|p| p.version.as_str())
+                .unwrap_or("")
+        );
     }
     Ok(())
 }
@@ -92,11 +115,20 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
 fn print_report(out: &mut dyn Write, report: &Report, format: Format) -> CliResult {
     match format {
         Format::Json => {
-            serde_json::to_writer(&mut *out, report).map_err(|e| CliError::failure(e.to_string()))?;
+            serde_json::to_writer(&mut *out, report)
+                .map_err(|e| CliError::failure(e.to_string()))?;
             writeln!(out)?;
         }
         Format::Table => {
-            let mut t = Table::new(&[("户编号", false), ("结论", false), ("人数", true), ("月人均收入", true), ("低保金", true), ("合计", true), ("说明", false)]);
+            let mut t = Table::new(&[
+                ("户编号", false),
+                ("结论", false),
+                ("人数", true),
+                ("月人均收入", true),
+                ("低保金", true),
+                ("合计", true),
+                ("说明", false),
+            ]);
             for r in &report.results {
                 match &r.decision {
                     Some(d) => t.row(vec![
@@ -115,13 +147,24 @@ fn print_report(out: &mut dyn Write, report: &Report, format: Format) -> CliResu
                         String::new(),
                         String::new(),
                         String::new(),
-                        r.errors.iter().map(|e| e.describe(&r.id)).collect::<Vec<_>>().join("；"),
+                        r.errors
+                            .iter()
+                            .map(|e| e.describe(&r.id))
+                            .collect::<Vec<_>>()
+                            .join("；"),
                     ]),
                 }
             }
             write!(out, "{}", t.render())?;
-            let total: rust_decimal::Decimal = report.results.iter().map(|r| r.total_monthly()).sum();
-            writeln!(out, "共 {} 户，评估日期 {}，每月合计 {} 元", report.results.len(), report.as_of, format_amount(total))?;
+            let total: rust_decimal::Decimal =
+                report.results.iter().map(|r| r.total_monthly()).sum();
+            writeln!(
+                out,
+                "共 {} 户，评估日期 {}，每月合计 {} 元",
+                report.results.len(),
+                report.as_of,
+                format_amount(total)
+            )?;
         }
     }
     out.flush()?;

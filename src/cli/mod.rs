@@ -23,12 +23,18 @@ pub struct CliError {
 impl CliError {
     /// Bad input (a file or a policy): exit status 2.
     pub fn input(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), code: 2 }
+        CliError {
+            message: message.into(),
+            code: 2,
+        }
     }
 
     /// Anything else: exit status 1.
     pub fn failure(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), code: 1 }
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
     }
 }
 
@@ -90,6 +96,15 @@ pub enum Command {
     /// 本机设置：协理员姓名、村
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// 性能测试（结果记入 BENCHMARKS.md）
+    Bench {
+        /// 生成的户数
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+        /// 存放测试文件的目录
+        #[arg(long, default_value = "target/bench")]
+        dir: PathBuf,
+    },
 }
 
 /// `demo` options.
@@ -339,7 +354,10 @@ pub fn main() -> i32 {
 
 /// Runs a parsed command.
 pub fn run(cli: Cli) -> CliResult {
-    let db = cli.db.clone().unwrap_or_else(crate::store::Store::default_path);
+    let db = cli
+        .db
+        .clone()
+        .unwrap_or_else(crate::store::Store::default_path);
     match cli.command {
         Command::Demo(args) => commands::demo(&db, &args),
         Command::Import(c) => commands::import(&db, c),
@@ -351,7 +369,23 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Log(LogCommand::Verify) => commands::log_verify(&db),
         Command::Settings(c) => commands::settings(&db, c),
         Command::Eval(args) => eval::run(cli.db.as_deref(), &db, &args),
+        Command::Bench { households, dir } => bench(households, &dir),
     }
+}
+
+fn bench(households: usize, dir: &std::path::Path) -> CliResult {
+    std::fs::create_dir_all(dir)?;
+    let exe = std::env::current_exe()?;
+    println!(
+        "bangfu bench: {households} households, {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let figures =
+        crate::bench::run_eval_benchmarks(households, dir, &exe).map_err(CliError::failure)?;
+    for f in &figures {
+        println!("{f}");
+    }
+    Ok(())
 }
 
 /// Parses a `YYYY-MM-DD` argument, naming the option when it is wrong.

@@ -56,7 +56,9 @@ impl Table {
             out
         };
         let mut out = line(&self.header);
-        out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)));
+        out.push_str(
+            &"-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)),
+        );
         out.push('\n');
         for r in &self.rows {
             out.push_str(&line(r));

@@ -26,7 +26,11 @@ use crate::policy::{Policy, PolicyError, PolicySet};
 ///
 /// `DUPLICATE_ID_NUMBER` is decided across the households given here.
 /// Fails only when no policy version is in force on `as_of`.
-pub fn evaluate_all(policies: &PolicySet, households: &[ParsedHousehold], as_of: NaiveDate) -> Result<Report, PolicyError> {
+pub fn evaluate_all(
+    policies: &PolicySet,
+    households: &[ParsedHousehold],
+    as_of: NaiveDate,
+) -> Result<Report, PolicyError> {
     let policy = policies.in_force(as_of)?;
     let shared = shared_id_numbers(households.iter().map(|p| &p.household));
     let results = households
@@ -56,11 +60,21 @@ pub fn shared_id_numbers<'a>(households: impl Iterator<Item = &'a Household>) ->
 ///
 /// `errors` are the data errors found when reading it; `shared_ids` the ID
 /// numbers also held in another household (see [`shared_id_numbers`]).
-pub fn evaluate(policy: &Policy, household: &Household, errors: &[DataError], as_of: NaiveDate, shared_ids: &HashSet<&str>) -> EvalResult {
+pub fn evaluate(
+    policy: &Policy,
+    household: &Household,
+    errors: &[DataError],
+    as_of: NaiveDate,
+    shared_ids: &HashSet<&str>,
+) -> EvalResult {
     let mut errors = errors.to_vec();
     for (i, m) in household.members.iter().enumerate() {
         if m.born().is_some_and(|b| b > as_of) {
-            errors.push(DataError { code: ErrorCode::BadBirthDate, member: Some(i), field: None });
+            errors.push(DataError {
+                code: ErrorCode::BadBirthDate,
+                member: Some(i),
+                field: None,
+            });
         }
     }
     if !errors.is_empty() {
@@ -185,7 +199,11 @@ impl<'a> Evaluation<'a> {
         if !self.codes.contains(&code) {
             self.codes.push(code);
         }
-        self.reasons.push(Reason { code, text, policy_key: key });
+        self.reasons.push(Reason {
+            code,
+            text,
+            policy_key: key,
+        });
     }
 
     fn round_benefit(&self, amount: Decimal) -> Decimal {
@@ -206,7 +224,8 @@ impl<'a> Evaluation<'a> {
         self.explain_assets();
 
         // Step 1: 特困, per cohabiting member.
-        let tekun: Vec<Option<Decimal>> = self.people.iter().map(|p| self.tekun_benefit(p)).collect();
+        let tekun: Vec<Option<Decimal>> =
+            self.people.iter().map(|p| self.tekun_benefit(p)).collect();
         for (p, benefit) in self.people.iter().zip(&tekun) {
             if let Some(benefit) = benefit {
                 let (care, _) = self.policy.care(p.member.self_care);
@@ -223,7 +242,11 @@ impl<'a> Evaluation<'a> {
                     yuan(care),
                     yuan(*benefit)
                 );
-                self.reasons.push(Reason { code: Code::Tekun, text, policy_key: Some("tekun.basic_multiplier") });
+                self.reasons.push(Reason {
+                    code: Code::Tekun,
+                    text,
+                    policy_key: Some("tekun.basic_multiplier"),
+                });
                 if !self.codes.contains(&Code::Tekun) {
                     self.codes.push(Code::Tekun);
                 }
@@ -231,7 +254,9 @@ impl<'a> Evaluation<'a> {
         }
 
         // Step 2: the rest R form the 低保 household.
-        let rest: Vec<usize> = (0..self.people.len()).filter(|&i| tekun[i].is_none()).collect();
+        let rest: Vec<usize> = (0..self.people.len())
+            .filter(|&i| tekun[i].is_none())
+            .collect();
         let mut members: Vec<MemberOutcome> = self
             .people
             .iter()
@@ -273,9 +298,16 @@ impl<'a> Evaluation<'a> {
                 .filter(|e| self.policy.deductible.contains(&e.kind))
                 .map(|e| e.annual)
                 .sum();
-            let pci = round_half_up((income - cost - expenses).max(Decimal::ZERO) / (TWELVE * size), 2);
+            let pci = round_half_up(
+                (income - cost - expenses).max(Decimal::ZERO) / (TWELVE * size),
+                2,
+            );
             decision.per_capita_income = Some(pci);
-            let class = rest.iter().map(|&i| self.people[i].class).max().unwrap_or(Class::C);
+            let class = rest
+                .iter()
+                .map(|&i| self.people[i].class)
+                .max()
+                .unwrap_or(Class::C);
             let enrollment = self.household.enrollment.as_ref().filter(|e| e.is_dibao());
             let low_income_line = d.low_income_multiplier.0 * s;
 
@@ -283,21 +315,31 @@ impl<'a> Evaluation<'a> {
                 self.note(
                     Code::IncomeNotBelowStandard,
                     Some(self.standard_key),
-                    format!("家庭月人均收入{}元，不低于{}{}元", yuan(pci), self.standard_name, yuan(s)),
+                    format!(
+                        "家庭月人均收入{}元，不低于{}{}元",
+                        yuan(pci),
+                        self.standard_name,
+                        yuan(s)
+                    ),
                 );
             }
             if pci < s && self.assets_ok() {
                 // Step 3: 低保.
                 let gap = s - pci;
-                let uplift: Decimal = rest.iter().map(|&i| gap * self.uplift(self.people[i].class)).sum();
+                let uplift: Decimal = rest
+                    .iter()
+                    .map(|&i| gap * self.uplift(self.people[i].class))
+                    .sum();
                 let computed = self.round_benefit(gap * size + uplift);
                 let min = d.min_household_benefit.0;
                 let benefit = computed.max(min);
-                let (a, b) = rest.iter().fold((0, 0), |(a, b), &i| match self.people[i].class {
-                    Class::A => (a + 1, b),
-                    Class::B => (a, b + 1),
-                    Class::C => (a, b),
-                });
+                let (a, b) = rest
+                    .iter()
+                    .fold((0, 0), |(a, b), &i| match self.people[i].class {
+                        Class::A => (a + 1, b),
+                        Class::B => (a, b + 1),
+                        Class::C => (a, b),
+                    });
                 self.note(
                     Code::DibaoEligible,
                     Some(self.standard_key),
@@ -320,7 +362,12 @@ impl<'a> Evaluation<'a> {
                     self.note(
                         Code::MinBenefitApplied,
                         Some("dibao.min_household_benefit"),
-                        format!("计算所得{}元低于每户最低保障金额{}元，按{}元发放", yuan(computed), yuan(min), yuan(min)),
+                        format!(
+                            "计算所得{}元低于每户最低保障金额{}元，按{}元发放",
+                            yuan(computed),
+                            yuan(min),
+                            yuan(min)
+                        ),
                     );
                 }
                 let (months, key) = match class {
@@ -333,7 +380,13 @@ impl<'a> Evaluation<'a> {
                     self.note(
                         Code::ReviewOverdue,
                         Some(key),
-                        format!("{}类低保户每{}个月复核一次，上次复核{}，应于{}前复核，已逾期", class_zh(class), months, from, next),
+                        format!(
+                            "{}类低保户每{}个月复核一次，上次复核{}，应于{}前复核，已逾期",
+                            class_zh(class),
+                            months,
+                            from,
+                            next
+                        ),
                     );
                 }
                 decision.monthly_benefit = benefit;
@@ -341,7 +394,9 @@ impl<'a> Evaluation<'a> {
                 decision.next_review = Some(next);
                 decision.review_overdue = next < self.as_of;
                 Status::Dibao
-            } else if let Some(gradual) = enrollment.filter(|_| self.assets_ok() && pci <= low_income_line) {
+            } else if let Some(gradual) =
+                enrollment.filter(|_| self.assets_ok() && pci <= low_income_line)
+            {
                 // Step 4: 渐退期 for a household already in 低保.
                 let started = gradual.exceeded_since.unwrap_or(self.as_of);
                 let exit_at = add_months(started, d.gradual_exit_months);
@@ -366,7 +421,10 @@ impl<'a> Evaluation<'a> {
                     self.note(
                         Code::GradualExitEnded,
                         Some("dibao.gradual_exit_months"),
-                        format!("渐退期（自{}起{}个月）已于{}结束，停发低保金", started, d.gradual_exit_months, exit_at),
+                        format!(
+                            "渐退期（自{}起{}个月）已于{}结束，停发低保金",
+                            started, d.gradual_exit_months, exit_at
+                        ),
                     );
                     self.step5(pci, &rest, &mut members)
                 }
@@ -376,7 +434,11 @@ impl<'a> Evaluation<'a> {
         };
 
         // Step 6: 临时救助.
-        decision.temp_aid = self.household.temp_aid.as_ref().map(|t| self.temp_aid(t.requested, t.granted_this_year));
+        decision.temp_aid = self
+            .household
+            .temp_aid
+            .as_ref()
+            .map(|t| self.temp_aid(t.requested, t.granted_this_year));
 
         // Step 7: the same ID number in another household.
         let household = self.household;
@@ -385,13 +447,20 @@ impl<'a> Evaluation<'a> {
                 self.note(
                     Code::DuplicateIdNumber,
                     None,
-                    format!("{}（身份证号{}）同时登记在其他户，存在重复享受风险，请核实", m.name, mask_id_number(id)),
+                    format!(
+                        "{}（身份证号{}）同时登记在其他户，存在重复享受风险，请核实",
+                        m.name,
+                        mask_id_number(id)
+                    ),
                 );
             }
         }
 
         decision.total_monthly = decision.monthly_benefit
-            + members.iter().map(|m| m.tekun_benefit + m.single_person_benefit).sum::<Decimal>();
+            + members
+                .iter()
+                .map(|m| m.tekun_benefit + m.single_person_benefit)
+                .sum::<Decimal>();
         decision.members = members;
         decision.codes = self.codes;
         decision.reasons = self.reasons;
@@ -419,7 +488,8 @@ impl<'a> Evaluation<'a> {
             for &i in rest {
                 let p = &self.people[i];
                 if (p.severe || p.member.serious_illness) && p.own_monthly < s {
-                    let benefit = self.round_benefit((s - p.own_monthly) * (Decimal::ONE + self.uplift(p.class)));
+                    let benefit = self
+                        .round_benefit((s - p.own_monthly) * (Decimal::ONE + self.uplift(p.class)));
                     let text = format!(
                         "{}为{}，本人月收入{}元低于{}{}元，单人纳入低保：补差{}元，{}类增发后每月{}元",
                         p.member.name,
@@ -444,14 +514,24 @@ impl<'a> Evaluation<'a> {
             self.note(
                 Code::LowIncome,
                 Some("dibao.low_income_multiplier"),
-                format!("家庭月人均收入{}元，不高于低收入标准{}元（{}的{}倍），属低收入家庭", yuan(pci), yuan(low_income_line), self.standard_name, d.low_income_multiplier.0),
+                format!(
+                    "家庭月人均收入{}元，不高于低收入标准{}元（{}的{}倍），属低收入家庭",
+                    yuan(pci),
+                    yuan(low_income_line),
+                    self.standard_name,
+                    d.low_income_multiplier.0
+                ),
             );
             Status::LowIncome
         } else {
             if pci > low_income_line {
                 self.reasons.push(Reason {
                     code: Code::IncomeNotBelowStandard,
-                    text: format!("家庭月人均收入{}元，高于低收入标准{}元，不符合社会救助条件", yuan(pci), yuan(low_income_line)),
+                    text: format!(
+                        "家庭月人均收入{}元，高于低收入标准{}元，不符合社会救助条件",
+                        yuan(pci),
+                        yuan(low_income_line)
+                    ),
                     policy_key: Some("dibao.low_income_multiplier"),
                 });
             }
@@ -463,7 +543,11 @@ impl<'a> Evaluation<'a> {
         if !self.financial_ok {
             let n = Decimal::from(self.people.len());
             let d = &self.policy.dibao;
-            let per_capita = if n.is_zero() { self.household.assets.financial } else { self.household.assets.financial / n };
+            let per_capita = if n.is_zero() {
+                self.household.assets.financial
+            } else {
+                self.household.assets.financial / n
+            };
             self.note(
                 Code::AssetFinancialOverLimit,
                 Some("dibao.financial_asset_limit_months"),
@@ -478,8 +562,18 @@ impl<'a> Evaluation<'a> {
             );
         }
         if !self.disqualifying_ok {
-            let tags: Vec<&str> = self.household.assets.disqualifying.iter().map(|t| disqualifying_zh(t)).collect();
-            self.note(Code::AssetDisqualifying, None, format!("家庭拥有不符合条件的财产：{}", tags.join("、")));
+            let tags: Vec<&str> = self
+                .household
+                .assets
+                .disqualifying
+                .iter()
+                .map(|t| disqualifying_zh(t))
+                .collect();
+            self.note(
+                Code::AssetDisqualifying,
+                None,
+                format!("家庭拥有不符合条件的财产：{}", tags.join("、")),
+            );
         }
     }
 
@@ -490,7 +584,11 @@ impl<'a> Evaluation<'a> {
             || p.age < t.max_child_age as i32
             || p.severe
             || p.member.work_capacity == Ability::None;
-        let no_supporter = p.member.supporters.as_ref().is_some_and(|list| list.iter().all(|s| !s.capable));
+        let no_supporter = p
+            .member
+            .supporters
+            .as_ref()
+            .is_some_and(|list| list.iter().all(|s| !s.capable));
         if no_capacity && p.own_monthly < self.standard && no_supporter && self.assets_ok() {
             let (care, _) = self.policy.care(p.member.self_care);
             Some(self.round_benefit(self.standard * t.basic_multiplier.0 + care))
@@ -540,10 +638,17 @@ impl<'a> Evaluation<'a> {
             self.note(
                 Code::TempAidCountyApproval,
                 Some("temp_aid.township_limit"),
-                format!("临时救助{}元超过乡镇审批额度{}元，须报县级审批", yuan(grantable), yuan(t.township_limit.0)),
+                format!(
+                    "临时救助{}元超过乡镇审批额度{}元，须报县级审批",
+                    yuan(grantable),
+                    yuan(t.township_limit.0)
+                ),
             );
         }
-        TempAidOutcome { grantable, approval_level }
+        TempAidOutcome {
+            grantable,
+            approval_level,
+        }
     }
 }
 

@@ -208,12 +208,16 @@ pub struct EvalResult {
 impl EvalResult {
     /// Whether the code is among the result's codes.
     pub fn has(&self, code: Code) -> bool {
-        self.decision.as_ref().is_some_and(|d| d.codes.contains(&code))
+        self.decision
+            .as_ref()
+            .is_some_and(|d| d.codes.contains(&code))
     }
 
     /// Total monthly payment (zero when invalid).
     pub fn total_monthly(&self) -> Decimal {
-        self.decision.as_ref().map_or(Decimal::ZERO, |d| d.total_monthly)
+        self.decision
+            .as_ref()
+            .map_or(Decimal::ZERO, |d| d.total_monthly)
     }
 }
 
@@ -259,7 +263,11 @@ impl Serialize for EvalResult {
         m.serialize_entry("members", &d.members)?;
         m.serialize_entry("total_monthly", &Money(d.total_monthly))?;
         m.serialize_entry("codes", &d.codes)?;
-        let reasons: Vec<_> = d.reasons.iter().map(|r| ReasonOut(r, &self.policy_version)).collect();
+        let reasons: Vec<_> = d
+            .reasons
+            .iter()
+            .map(|r| ReasonOut(r, &self.policy_version))
+            .collect();
         m.serialize_entry("reasons", &reasons)?;
         m.end()
     }

@@ -15,7 +15,10 @@ fn opt_date(d: Option<chrono::NaiveDate>) -> SqlValue {
 }
 
 fn corrupt(place: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { place: place.to_owned(), problem: e.to_string() }
+    StoreError::Corrupt {
+        place: place.to_owned(),
+        problem: e.to_string(),
+    }
 }
 
 fn date(s: &str, place: &str) -> Result<chrono::NaiveDate> {
@@ -33,7 +36,8 @@ fn json<T: serde::Serialize>(v: &T) -> SqlValue {
 impl Tx<'_> {
     /// Saves a visit (new or edited, draft or final); a final one must pass [`Visit::validate`].
     pub fn save_visit(&self, household_id: &str, v: &Visit) -> Result<()> {
-        v.validate().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        v.validate()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.put(
             "visits",
             &v.id.to_string(),
@@ -107,8 +111,10 @@ impl Store {
             out.push(Visit {
                 id: uuid(&id, "visits.id")?,
                 date: date(&d, "visits.visit_date")?,
-                workers: serde_json::from_str(&workers).map_err(|e| corrupt("visits.workers", e))?,
-                checklist: serde_json::from_str(&checklist).map_err(|e| corrupt("visits.checklist", e))?,
+                workers: serde_json::from_str(&workers)
+                    .map_err(|e| corrupt("visits.workers", e))?,
+                checklist: serde_json::from_str(&checklist)
+                    .map_err(|e| corrupt("visits.checklist", e))?,
                 findings: r.get(4)?,
                 next_visit: next.map(|n| date(&n, "visits.next_visit")).transpose()?,
                 draft: r.get(6)?,

@@ -23,12 +23,29 @@ pub struct Tx<'a> {
     tx: Transaction<'a>,
     author: &'a str,
     at: String,
+    /// Hash of the newest entry, kept so each append needs no lookup.
+    last_hash: std::cell::RefCell<String>,
 }
 
 impl<'a> Tx<'a> {
     pub(super) fn new(tx: Transaction<'a>, author: &'a str) -> Result<Self> {
-        let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        Ok(Tx { tx, author, at })
+        let at = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        let last: Option<String> = tx
+            .query_row(
+                "SELECT hash FROM change_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let last_hash = std::cell::RefCell::new(last.unwrap_or_else(|| GENESIS.to_owned()));
+        Ok(Tx {
+            tx,
+            author,
+            at,
+            last_hash,
+        })
     }
 
     pub(super) fn commit(self) -> Result<()> {
@@ -44,12 +61,20 @@ impl<'a> Tx<'a> {
     ///
     /// Returns whether the row changed. `table` and column names come from
     /// code, never from input.
-    pub fn put(&self, table: &'static str, id: &str, columns: &[(&'static str, SqlValue)]) -> Result<bool> {
+    pub fn put(
+        &self,
+        table: &'static str,
+        id: &str,
+        columns: &[(&'static str, SqlValue)],
+    ) -> Result<bool> {
         debug_assert!(LOGGED_TABLES.contains(&table));
         let before = row_json(&self.tx, table, id)?;
         let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
         let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
-        let updates: Vec<String> = names.iter().map(|n| format!("{n} = excluded.{n}")).collect();
+        let updates: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = excluded.{n}"))
+            .collect();
         let sql = format!(
             "INSERT INTO {table} (id, {}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
             names.join(", "),
@@ -59,7 +84,9 @@ impl<'a> Tx<'a> {
         let mut values: Vec<SqlValue> = Vec::with_capacity(columns.len() + 1);
         values.push(SqlValue::Text(id.to_owned()));
         values.extend(columns.iter().map(|(_, v)| v.clone()));
-        self.tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
+        self.tx
+            .prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(values))?;
         let after = row_json(&self.tx, table, id)?;
         if before.as_ref() == after.as_ref() {
             return Ok(false);
@@ -72,7 +99,10 @@ impl<'a> Tx<'a> {
     /// Deletes the row `id` of `table`, logging it; no-op if absent.
     pub fn delete(&self, table: &'static str, id: &str) -> Result<bool> {
         debug_assert!(LOGGED_TABLES.contains(&table));
-        let n = self.tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id])?;
+        let n = self
+            .tx
+            .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+            .execute([id])?;
         if n > 0 {
             self.append(table, id, "delete", None)?;
         }
@@ -80,11 +110,7 @@ impl<'a> Tx<'a> {
     }
 
     fn append(&self, table: &str, record_id: &str, op: &str, row: Option<&Value>) -> Result<()> {
-        let prev: String = self
-            .tx
-            .query_row("SELECT hash FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
-            .optional()?
-            .unwrap_or_else(|| GENESIS.to_owned());
+        let prev = self.last_hash.borrow().clone();
         let entry = Entry {
             seq: 0,
             entry_id: uuid::Uuid::now_v7().to_string(),
@@ -114,6 +140,7 @@ impl<'a> Tx<'a> {
                 entry.prev_hash,
                 hash
             ])?;
+        *self.last_hash.borrow_mut() = hash;
         Ok(())
     }
 }
@@ -191,7 +218,9 @@ pub fn entries_after(conn: &Connection, after: i64) -> Result<Vec<Entry>> {
 pub fn row_json(conn: &Connection, table: &str, id: &str) -> Result<Option<Value>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT * FROM {table} WHERE id = ?1"))?;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    Ok(stmt.query_row([id], |r| row_to_json(r, &names)).optional()?)
+    Ok(stmt
+        .query_row([id], |r| row_to_json(r, &names))
+        .optional()?)
 }
 
 fn row_to_json(r: &rusqlite::Row, names: &[String]) -> rusqlite::Result<Value> {
@@ -288,30 +317,51 @@ pub fn verify(conn: &Connection) -> Result<Vec<LogProblem>> {
         let rows = stmt.query_map([], |r| row_to_json(r, &names))?;
         for row in rows {
             let row = row?;
-            let id = row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let id = row
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             match last.remove(&(table.to_string(), id.clone())) {
                 Some(Some(logged)) => {
-                    let logged: Value = serde_json::from_str(&logged).map_err(|e| StoreError::Corrupt {
-                        place: format!("change_log {table} {id}"),
-                        problem: e.to_string(),
-                    })?;
+                    let logged: Value =
+                        serde_json::from_str(&logged).map_err(|e| StoreError::Corrupt {
+                            place: format!("change_log {table} {id}"),
+                            problem: e.to_string(),
+                        })?;
                     if logged != row {
-                        let columns = names
+                        let logged_keys = logged.as_object().into_iter().flat_map(|o| o.keys());
+                        let mut columns: Vec<String> = names
                             .iter()
+                            .chain(logged_keys)
                             .filter(|n| logged.get(n.as_str()) != row.get(n.as_str()))
                             .cloned()
                             .collect();
-                        problems.push(LogProblem::RowDiffers { table: table.to_string(), record_id: id, columns });
+                        columns.sort();
+                        columns.dedup();
+                        problems.push(LogProblem::RowDiffers {
+                            table: table.to_string(),
+                            record_id: id,
+                            columns,
+                        });
                     }
                 }
-                _ => problems.push(LogProblem::Unlogged { table: table.to_string(), record_id: id, present: true }),
+                _ => problems.push(LogProblem::Unlogged {
+                    table: table.to_string(),
+                    record_id: id,
+                    present: true,
+                }),
             }
         }
     }
     let mut missing: Vec<_> = last
         .into_iter()
         .filter(|(_, row)| row.is_some())
-        .map(|((table, record_id), _)| LogProblem::Unlogged { table, record_id, present: false })
+        .map(|((table, record_id), _)| LogProblem::Unlogged {
+            table,
+            record_id,
+            present: false,
+        })
         .collect();
     missing.sort_by_key(|p| p.to_string());
     problems.extend(missing);

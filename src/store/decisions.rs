@@ -43,22 +43,41 @@ pub fn input_hash(household: &Household, policy_version: &str, as_of: chrono::Na
 impl Tx<'_> {
     /// Saves a decision for a household; for a first 渐退 finding, records
     /// `exceeded_since` as the spec requires (and clears it once back under the standard).
-    pub fn save_decision(&self, household: &Household, result: &EvalResult, as_of: chrono::NaiveDate) -> Result<()> {
+    pub fn save_decision(
+        &self,
+        household: &Household,
+        result: &EvalResult,
+        as_of: chrono::NaiveDate,
+    ) -> Result<()> {
         let household_id: String = self
             .conn()
-            .query_row("SELECT id FROM households WHERE code = ?1", [&household.id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM households WHERE code = ?1",
+                [&household.id],
+                |r| r.get(0),
+            )
             .map_err(|_| StoreError::NotFound(format!("户 {}", household.id)))?;
-        let result_json = serde_json::to_string(result).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let result_json =
+            serde_json::to_string(result).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.put(
             "decisions",
             &uuid::Uuid::now_v7().to_string(),
             &[
                 ("household_id", SqlValue::Text(household_id)),
                 ("as_of", SqlValue::Text(as_of.to_string())),
-                ("policy_version", SqlValue::Text(result.policy_version.clone())),
+                (
+                    "policy_version",
+                    SqlValue::Text(result.policy_version.clone()),
+                ),
                 ("status", SqlValue::Text(result.status.code().to_owned())),
-                ("total_monthly", SqlValue::Text(crate::money::format_amount(result.total_monthly()))),
-                ("input_hash", SqlValue::Text(input_hash(household, &result.policy_version, as_of))),
+                (
+                    "total_monthly",
+                    SqlValue::Text(crate::money::format_amount(result.total_monthly())),
+                ),
+                (
+                    "input_hash",
+                    SqlValue::Text(input_hash(household, &result.policy_version, as_of)),
+                ),
                 ("result_json", SqlValue::Text(result_json)),
             ],
         )?;
@@ -95,7 +114,10 @@ impl Store {
             let as_of: String = r.get(1)?;
             let status: String = r.get(3)?;
             let total: String = r.get(4)?;
-            let bad = |col: &str, v: &str| StoreError::Corrupt { place: format!("decisions.{col}"), problem: v.to_owned() };
+            let bad = |col: &str, v: &str| StoreError::Corrupt {
+                place: format!("decisions.{col}"),
+                problem: v.to_owned(),
+            };
             out.push(StoredDecision {
                 code: r.get(0)?,
                 as_of: crate::dates::parse_iso_date(&as_of).ok_or_else(|| bad("as_of", &as_of))?,

@@ -52,7 +52,10 @@ fn flag(b: bool) -> SqlValue {
 }
 
 fn corrupt(place: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt { place: place.to_owned(), problem: e.to_string() }
+    StoreError::Corrupt {
+        place: place.to_owned(),
+        problem: e.to_string(),
+    }
 }
 
 fn new_id() -> String {
@@ -67,7 +70,9 @@ impl Tx<'_> {
     pub fn save_household(&self, h: &Household) -> Result<SaveOutcome> {
         let existing: Option<String> = self
             .conn()
-            .query_row("SELECT id FROM households WHERE code = ?1", [&h.id], |r| r.get(0))
+            .query_row("SELECT id FROM households WHERE code = ?1", [&h.id], |r| {
+                r.get(0)
+            })
             .optional()?;
         let created = existing.is_none();
         let household_id = existing.unwrap_or_else(new_id);
@@ -98,7 +103,10 @@ impl Tx<'_> {
                 ("phone", opt_text(h.phone.as_deref())),
                 ("hukou", text(h.hukou.code())),
                 ("financial", text(&h.assets.financial.to_string())),
-                ("disqualifying", text(&json!(h.assets.disqualifying).to_string())),
+                (
+                    "disqualifying",
+                    text(&json!(h.assets.disqualifying).to_string()),
+                ),
                 ("enrollment", opt_text(enrollment.as_deref())),
                 ("temp_aid", opt_text(temp_aid.as_deref())),
                 ("hardship_causes", text(&json!(causes).to_string())),
@@ -111,9 +119,9 @@ impl Tx<'_> {
     }
 
     fn save_members(&self, household_id: &str, members: &[Member]) -> Result<bool> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT id, id_number, position FROM members WHERE household_id = ?1")?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, id_number, position FROM members WHERE household_id = ?1",
+        )?;
         let old: Vec<(String, Option<String>, i64)> = stmt
             .query_map([household_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -121,9 +129,15 @@ impl Tx<'_> {
         let mut changed = false;
         for (pos, m) in members.iter().enumerate() {
             let by_id = m.id_number.as_ref().and_then(|id| {
-                old.iter().position(|(_, n, _)| n.as_ref() == Some(id)).filter(|&i| unused[i])
+                old.iter()
+                    .position(|(_, n, _)| n.as_ref() == Some(id))
+                    .filter(|&i| unused[i])
             });
-            let by_pos = || old.iter().position(|(_, n, p)| *p == pos as i64 && n.is_none()).filter(|&i| unused[i]);
+            let by_pos = || {
+                old.iter()
+                    .position(|(_, n, p)| *p == pos as i64 && n.is_none())
+                    .filter(|&i| unused[i])
+            };
             let id = match by_id.or_else(by_pos) {
                 Some(i) => {
                     unused[i] = false;
@@ -132,7 +146,8 @@ impl Tx<'_> {
                 None => new_id(),
             };
             let disability = m.disability.as_ref().map(|d| {
-                json!({"grade": d.grade, "kind": d.kind.code(), "certificate": d.certificate}).to_string()
+                json!({"grade": d.grade, "kind": d.kind.code(), "certificate": d.certificate})
+                    .to_string()
             });
             let supporters = m.supporters.as_ref().map(|list| {
                 json!(list
@@ -141,7 +156,11 @@ impl Tx<'_> {
                     .collect::<Vec<_>>())
                 .to_string()
             });
-            let incomes: Vec<_> = m.incomes.iter().map(|i| json!({"kind": i.kind.code(), "annual": i.annual.to_string()})).collect();
+            let incomes: Vec<_> = m
+                .incomes
+                .iter()
+                .map(|i| json!({"kind": i.kind.code(), "annual": i.annual.to_string()}))
+                .collect();
             changed |= self.put(
                 "members",
                 &id,
@@ -150,7 +169,10 @@ impl Tx<'_> {
                     ("position", SqlValue::Integer(pos as i64)),
                     ("name", text(&m.name)),
                     ("id_number", opt_text(m.id_number.as_deref())),
-                    ("birth_date", opt_text(m.birth_date.map(|d| d.to_string()).as_deref())),
+                    (
+                        "birth_date",
+                        opt_text(m.birth_date.map(|d| d.to_string()).as_deref()),
+                    ),
                     ("relation", text(&m.relation)),
                     ("cohabiting", flag(m.cohabiting)),
                     ("disability", opt_text(disability.as_deref())),
@@ -176,7 +198,9 @@ impl Tx<'_> {
         let mut stmt = self
             .conn()
             .prepare_cached("SELECT id FROM expenses WHERE household_id = ?1 ORDER BY position")?;
-        let old: Vec<String> = stmt.query_map([household_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let old: Vec<String> = stmt
+            .query_map([household_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut changed = false;
         for (pos, e) in expenses.iter().enumerate() {
             let id = old.get(pos).cloned().unwrap_or_else(new_id);
@@ -236,10 +260,15 @@ impl Loader<'_> {
                 hukou: Hukou::from_code(&hukou).ok_or_else(|| corrupt(&place("hukou"), &hukou))?,
                 assets: Assets {
                     financial: dec(&financial, &place("financial"))?,
-                    disqualifying: serde_json::from_str(&disqualifying).map_err(|e| corrupt(&place("disqualifying"), e))?,
+                    disqualifying: serde_json::from_str(&disqualifying)
+                        .map_err(|e| corrupt(&place("disqualifying"), e))?,
                 },
-                enrollment: enrollment.map(|e| parse_enrollment(&e, &place("enrollment"))).transpose()?,
-                temp_aid: temp_aid.map(|t| parse_temp_aid(&t, &place("temp_aid"))).transpose()?,
+                enrollment: enrollment
+                    .map(|e| parse_enrollment(&e, &place("enrollment")))
+                    .transpose()?,
+                temp_aid: temp_aid
+                    .map(|t| parse_temp_aid(&t, &place("temp_aid")))
+                    .transpose()?,
                 hardship_causes: serde_json::from_str::<Vec<String>>(&causes)
                     .map_err(|e| corrupt(&place("hardship_causes"), e))?
                     .iter()
@@ -276,14 +305,23 @@ impl Loader<'_> {
             let tags: String = r.get(12)?;
             let member = Member {
                 id_number: r.get(2)?,
-                birth_date: birth.as_deref().map(|b| parse_iso_date(b).ok_or_else(|| corrupt(&place("birth_date"), b))).transpose()?,
+                birth_date: birth
+                    .as_deref()
+                    .map(|b| parse_iso_date(b).ok_or_else(|| corrupt(&place("birth_date"), b)))
+                    .transpose()?,
                 relation: r.get(4)?,
                 cohabiting: r.get(5)?,
-                disability: disability.map(|d| parse_disability(&d, &place("disability"))).transpose()?,
+                disability: disability
+                    .map(|d| parse_disability(&d, &place("disability")))
+                    .transpose()?,
                 serious_illness: r.get(7)?,
-                work_capacity: Ability::from_code(&work).ok_or_else(|| corrupt(&place("work_capacity"), &work))?,
-                self_care: Ability::from_code(&care).ok_or_else(|| corrupt(&place("self_care"), &care))?,
-                supporters: supporters.map(|s| parse_supporters(&s, &place("supporters"))).transpose()?,
+                work_capacity: Ability::from_code(&work)
+                    .ok_or_else(|| corrupt(&place("work_capacity"), &work))?,
+                self_care: Ability::from_code(&care)
+                    .ok_or_else(|| corrupt(&place("self_care"), &care))?,
+                supporters: supporters
+                    .map(|s| parse_supporters(&s, &place("supporters")))
+                    .transpose()?,
                 incomes: parse_incomes(&incomes, &place("incomes"))?,
                 tags: serde_json::from_str(&tags).map_err(|e| corrupt(&place("tags"), e))?,
                 health_note: r.get(13)?,
@@ -307,7 +345,8 @@ impl Loader<'_> {
             let kind: String = r.get(1)?;
             let annual: String = r.get(2)?;
             out.entry(household_id).or_default().push(Expense {
-                kind: ExpenseKind::from_code(&kind).ok_or_else(|| corrupt("expenses.kind", &kind))?,
+                kind: ExpenseKind::from_code(&kind)
+                    .ok_or_else(|| corrupt("expenses.kind", &kind))?,
                 annual: dec(&annual, "expenses.annual")?,
             });
         }
@@ -346,9 +385,19 @@ fn parse_temp_aid(s: &str, place: &str) -> Result<TempAidRequest> {
 
 fn parse_disability(s: &str, place: &str) -> Result<Disability> {
     let v = json_value(s, place)?;
-    let kind = v["kind"].as_str().and_then(DisabilityKind::from_code).ok_or_else(|| corrupt(place, s))?;
-    let grade = v["grade"].as_u64().filter(|g| (1..=4).contains(g)).ok_or_else(|| corrupt(place, s))? as u8;
-    Ok(Disability { grade, kind, certificate: v["certificate"].as_str().map(str::to_owned) })
+    let kind = v["kind"]
+        .as_str()
+        .and_then(DisabilityKind::from_code)
+        .ok_or_else(|| corrupt(place, s))?;
+    let grade = v["grade"]
+        .as_u64()
+        .filter(|g| (1..=4).contains(g))
+        .ok_or_else(|| corrupt(place, s))? as u8;
+    Ok(Disability {
+        grade,
+        kind,
+        certificate: v["certificate"].as_str().map(str::to_owned),
+    })
 }
 
 fn parse_supporters(s: &str, place: &str) -> Result<Vec<Supporter>> {
@@ -371,7 +420,10 @@ fn parse_incomes(s: &str, place: &str) -> Result<Vec<Income>> {
         .iter()
         .map(|x| {
             Ok(Income {
-                kind: x["kind"].as_str().and_then(IncomeKind::from_code).ok_or_else(|| corrupt(place, s))?,
+                kind: x["kind"]
+                    .as_str()
+                    .and_then(IncomeKind::from_code)
+                    .ok_or_else(|| corrupt(place, s))?,
                 annual: dec(x["annual"].as_str().unwrap_or_default(), place)?,
             })
         })
@@ -381,12 +433,20 @@ fn parse_incomes(s: &str, place: &str) -> Result<Vec<Income>> {
 impl Store {
     /// Every household, ordered by code.
     pub fn households(&self) -> Result<Vec<Household>> {
-        Ok(Loader { conn: self.conn() }.households("?1 = ?1", "")?.into_iter().map(|(_, h)| h).collect())
+        Ok(Loader { conn: self.conn() }
+            .households("?1 = ?1", "")?
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect())
     }
 
     /// Households of one village, ordered by code.
     pub fn households_in_village(&self, village: &str) -> Result<Vec<Household>> {
-        Ok(Loader { conn: self.conn() }.households("h.village = ?1", village)?.into_iter().map(|(_, h)| h).collect())
+        Ok(Loader { conn: self.conn() }
+            .households("h.village = ?1", village)?
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect())
     }
 
     /// One household by its code, with its record id.
@@ -401,14 +461,18 @@ impl Store {
     /// Record id of a household code.
     pub fn household_record_id(&self, code: &str) -> Result<String> {
         self.conn()
-            .query_row("SELECT id FROM households WHERE code = ?1", [code], |r| r.get(0))
+            .query_row("SELECT id FROM households WHERE code = ?1", [code], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("户 {code}")))
     }
 
     /// Villages in the store, with household counts.
     pub fn villages(&self) -> Result<Vec<(String, i64)>> {
-        let mut stmt = self.conn().prepare("SELECT village, COUNT(*) FROM households GROUP BY village ORDER BY village")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT village, COUNT(*) FROM households GROUP BY village ORDER BY village",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -4,8 +4,8 @@
 //! Every user action is one transaction ([`Store::write`]); inside it every
 //! row written goes through [`changelog::Tx`], which records the change.
 
-pub mod changelog;
 mod casework;
+pub mod changelog;
 mod decisions;
 mod households;
 mod schema;
@@ -69,9 +69,15 @@ impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open { path: path.to_owned(), problem: e.to_string() })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_owned(),
+                problem: e.to_string(),
+            })?;
         }
-        let conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_owned(), problem: e.to_string() })?;
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            problem: e.to_string(),
+        })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         Store::init(conn)
     }
@@ -86,7 +92,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
-        let mut store = Store { conn, author: String::new() };
+        let mut store = Store {
+            conn,
+            author: String::new(),
+        };
         store.author = store.author_label()?;
         Ok(store)
     }
@@ -99,7 +108,10 @@ impl Store {
     }
 
     /// Runs `action` as one transaction: all of it is saved, or none.
-    pub fn write<T, E: From<StoreError>>(&mut self, action: impl FnOnce(&Tx) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+    pub fn write<T, E: From<StoreError>>(
+        &mut self,
+        action: impl FnOnce(&Tx) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
         let tx = self.conn.transaction().map_err(StoreError::from)?;
         let log = Tx::new(tx, &self.author).map_err(E::from)?;
         let value = action(&log)?;
@@ -116,7 +128,9 @@ impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -142,8 +156,12 @@ impl Store {
 
     /// Who is writing: `device/caseworker`, as recorded in the change log.
     fn author_label(&self) -> Result<String> {
-        let device = self.setting("device_id")?.unwrap_or_else(|| "unregistered".into());
-        let worker = self.setting("caseworker")?.unwrap_or_else(|| "未设置".into());
+        let device = self
+            .setting("device_id")?
+            .unwrap_or_else(|| "unregistered".into());
+        let worker = self
+            .setting("caseworker")?
+            .unwrap_or_else(|| "未设置".into());
         Ok(format!("{device}/{worker}"))
     }
 
@@ -154,6 +172,8 @@ impl Store {
 
     /// Number of change-log entries.
     pub fn log_len(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?)
     }
 }

@@ -132,7 +132,10 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
@@ -144,4 +147,12 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 /// Tables whose rows the change log tracks.
-pub const LOGGED_TABLES: &[&str] = &["households", "members", "expenses", "visits", "case_events", "measures", "decisions"];
+pub const LOGGED_TABLES: &[&str] = &[
+    "households",
+    "members",
+    "expenses",
+    "visits",
+    "case_events",
+    "measures",
+    "decisions",
+];

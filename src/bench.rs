@@ -1,0 +1,192 @@
+//! `bangfu bench`: the speed and memory figures recorded in BENCHMARKS.md.
+//!
+//! Generates a large village, then measures the engine alone, `eval --input`
+//! end to end (with the share spent parsing JSON), and `eval --db`, running the
+//! real binary for the end-to-end figures and reading its peak memory.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use crate::engine::evaluate_all;
+use crate::household_json::{parse_file, to_document};
+use crate::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
+use crate::store::{Store, StoreError};
+
+/// One measured figure.
+pub struct Figure {
+    /// What was measured.
+    pub name: String,
+    /// Wall time.
+    pub time: Duration,
+    /// Items processed, for a rate.
+    pub items: usize,
+    /// Peak resident memory of a child process, in KiB, when measured.
+    pub peak_kib: Option<u64>,
+}
+
+impl std::fmt::Display for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.time.as_secs_f64();
+        write!(f, "{:<48} {:>9.3} s", self.name, secs)?;
+        if self.items > 0 && secs > 0.0 {
+            write!(f, " {:>12.0} /s", self.items as f64 / secs)?;
+        }
+        if let Some(kib) = self.peak_kib {
+            write!(f, "  peak {:.0} MiB", kib as f64 / 1024.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the eligibility benchmarks on `count` generated households, using
+/// `work_dir` for the files and `exe` (this program) for end-to-end runs.
+pub fn run_eval_benchmarks(
+    count: usize,
+    work_dir: &Path,
+    exe: &Path,
+) -> Result<Vec<Figure>, String> {
+    let as_of = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
+    let per_village = count.div_ceil(crate::demo::VILLAGES.len());
+    let village = crate::demo::build(as_of, per_village);
+    let households: Vec<_> = village
+        .into_iter()
+        .map(|d| d.household)
+        .take(count)
+        .collect();
+    let input = work_dir.join("bench-households.json");
+    let text = serde_json::to_string(&to_document(&households)).map_err(|e| e.to_string())?;
+    std::fs::write(&input, &text).map_err(|e| e.to_string())?;
+    let policy_path = work_dir.join("bench-policy.toml");
+    std::fs::write(&policy_path, DEFAULT_POLICY_TOML).map_err(|e| e.to_string())?;
+    let policies = PolicySet::new(vec![
+        Policy::from_toml(DEFAULT_POLICY_TOML, "内置政策").map_err(|e| e.to_string())?
+    ])
+    .map_err(|e| e.to_string())?;
+    let mut figures = Vec::new();
+
+    let t = Instant::now();
+    let parsed = parse_file(&text).map_err(|e| e.to_string())?;
+    figures.push(Figure {
+        name: format!("parse household.v1 JSON ({} MB)", text.len() / 1_000_000),
+        time: t.elapsed(),
+        items: parsed.len(),
+        peak_kib: None,
+    });
+
+    let t = Instant::now();
+    let report = evaluate_all(&policies, &parsed, as_of).map_err(|e| e.to_string())?;
+    figures.push(Figure {
+        name: "engine alone (evaluate_all)".into(),
+        time: t.elapsed(),
+        items: report.results.len(),
+        peak_kib: None,
+    });
+
+    let t = Instant::now();
+    let out = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    figures.push(Figure {
+        name: format!("serialize results ({} MB)", out.len() / 1_000_000),
+        time: t.elapsed(),
+        items: report.results.len(),
+        peak_kib: None,
+    });
+
+    let as_of_arg = as_of.to_string();
+    let input_arg = input.display().to_string();
+    let policy_arg = policy_path.display().to_string();
+    figures.push(run_child(
+        exe,
+        &[
+            "eval",
+            "--policy",
+            &policy_arg,
+            "--input",
+            &input_arg,
+            "--as-of",
+            &as_of_arg,
+        ],
+        "eval --input end to end (process)",
+        count,
+    )?);
+
+    let db = work_dir.join("bench.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let t = Instant::now();
+    let mut store = Store::open(&db).map_err(|e| e.to_string())?;
+    store
+        .write(|tx| {
+            for h in &households {
+                tx.save_household(h)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .map_err(|e| e.to_string())?;
+    figures.push(Figure {
+        name: "import into store (one transaction)".into(),
+        time: t.elapsed(),
+        items: count,
+        peak_kib: None,
+    });
+    drop(store);
+    let db_arg = db.display().to_string();
+    figures.push(run_child(
+        exe,
+        &[
+            "--db",
+            &db_arg,
+            "eval",
+            "--policy",
+            &policy_arg,
+            "--as-of",
+            &as_of_arg,
+        ],
+        "eval --db end to end (process)",
+        count,
+    )?);
+    Ok(figures)
+}
+
+/// Runs this program as a child with output discarded; times it and reads its peak memory.
+fn run_child(exe: &Path, args: &[&str], name: &str, items: usize) -> Result<Figure, String> {
+    let t = Instant::now();
+    let child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{name}: {e}"))?;
+    let (ok, peak_kib) = wait_with_peak(child).map_err(|e| format!("{name}: {e}"))?;
+    let time = t.elapsed();
+    if !ok {
+        return Err(format!("{name}: the command failed"));
+    }
+    Ok(Figure {
+        name: name.into(),
+        time,
+        items,
+        peak_kib,
+    })
+}
+
+/// Waits for a child and reads its own peak resident memory (Linux: KiB).
+#[cfg(unix)]
+fn wait_with_peak(child: std::process::Child) -> std::io::Result<(bool, Option<u64>)> {
+    let mut status = 0;
+    // SAFETY: wait4 writes only into the status and the rusage we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    Ok((ok, Some(usage.ru_maxrss as u64)))
+}
+
+#[cfg(not(unix))]
+fn wait_with_peak(mut child: std::process::Child) -> std::io::Result<(bool, Option<u64>)> {
+    Ok((child.wait()?.success(), None))
+}

@@ -1,0 +1,898 @@
+//! The [`Document`] builder and the pagination engine.
+//!
+//! Building only records content blocks; [`Document::to_bytes`] then lays
+//! them out top to bottom, starting a new page whenever the next unbreakable
+//! piece (a line of text, a table row, a keep-together group) does not fit,
+//! and finally draws the running header and footer, now that the total page
+//! count is known.
+//!
+//! Internally all lengths are points and `y` grows downwards from the top
+//! edge of the page; `render` flips to PDF coordinates.
+
+use super::font::Font;
+use super::table::{layout_table, Table};
+use super::text::{sanitize, wrap};
+use super::{render, PdfError};
+
+/// Width of an A4 page in millimetres.
+pub const PAGE_WIDTH_MM: f32 = 210.0;
+/// Height of an A4 page in millimetres.
+pub const PAGE_HEIGHT_MM: f32 = 297.0;
+
+const PT_PER_MM: f32 = 72.0 / 25.4;
+
+/// Millimetres to points.
+pub(crate) fn mm(v: f32) -> f32 {
+    v * PT_PER_MM
+}
+
+/// Tolerance for comparing layout positions (points).
+pub(crate) const EPS: f32 = 0.01;
+
+/// Horizontal alignment of text within its line or table cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Align {
+    /// Flush left (default).
+    #[default]
+    Left,
+    /// Centred.
+    Center,
+    /// Flush right, e.g. for money columns.
+    Right,
+}
+
+/// How a paragraph is set. Start from [`TextStyle::default`] (body text,
+/// 10.5 pt = Chinese 五号) and adjust with the builder methods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextStyle {
+    /// Font size in points.
+    pub size_pt: f32,
+    /// Synthetic bold (the bundled font has no bold face; glyphs are
+    /// filled and thinly stroked instead).
+    pub bold: bool,
+    /// Horizontal alignment of every line.
+    pub align: Align,
+    /// Indentation of the first line of each paragraph, in em (Chinese body
+    /// text customarily uses 2).
+    pub first_line_indent_em: f32,
+    /// Distance between baselines as a multiple of the font size.
+    pub line_height: f32,
+    /// Extra space before the block (dropped at the top of a page), mm.
+    pub space_before_mm: f32,
+    /// Extra space after the block (dropped at the top of a page), mm.
+    pub space_after_mm: f32,
+}
+
+impl Default for TextStyle {
+    fn default() -> Self {
+        Self {
+            size_pt: 10.5,
+            bold: false,
+            align: Align::Left,
+            first_line_indent_em: 0.0,
+            line_height: 1.5,
+            space_before_mm: 0.0,
+            space_after_mm: 1.5,
+        }
+    }
+}
+
+impl TextStyle {
+    /// Set the font size in points.
+    pub fn size(mut self, size_pt: f32) -> Self {
+        self.size_pt = size_pt;
+        self
+    }
+
+    /// Set synthetic bold on or off.
+    pub fn bold(mut self, bold: bool) -> Self {
+        self.bold = bold;
+        self
+    }
+
+    /// Set the alignment.
+    pub fn align(mut self, align: Align) -> Self {
+        self.align = align;
+        self
+    }
+
+    /// Indent the first line of each paragraph by `em` font sizes.
+    pub fn indent(mut self, em: f32) -> Self {
+        self.first_line_indent_em = em;
+        self
+    }
+
+    /// Set the space before and after the block, in millimetres.
+    pub fn spacing_mm(mut self, before: f32, after: f32) -> Self {
+        self.space_before_mm = before;
+        self.space_after_mm = after;
+        self
+    }
+
+    fn title() -> Self {
+        Self::default()
+            .size(18.0)
+            .bold(true)
+            .align(Align::Center)
+            .spacing_mm(0.0, 4.0)
+    }
+
+    fn heading() -> Self {
+        Self::default().size(13.0).bold(true).spacing_mm(3.0, 1.5)
+    }
+}
+
+/// One piece of recorded content.
+#[derive(Debug, Clone)]
+enum Block {
+    Text {
+        text: String,
+        style: TextStyle,
+        keep_with_next: bool,
+    },
+    KeyValue {
+        key: String,
+        value: String,
+    },
+    Rule,
+    Space(f32),
+    PageBreak,
+    Group(Vec<Block>),
+    Table(Table),
+    Signature(Vec<String>),
+}
+
+/// Something placed on a page. Coordinates in points, `y` from the top.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Item {
+    /// A single line of text; `baseline` is the baseline's distance from the
+    /// top edge.
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+    },
+    /// A stroked straight line.
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+    },
+    /// A filled rectangle (`y` is its top edge); `grey` 0 = black, 1 = white.
+    Fill {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        grey: f32,
+    },
+}
+
+/// Page geometry and running header/footer, shared by layout and rendering.
+#[derive(Debug, Clone)]
+pub(crate) struct PageSetup {
+    /// Top, right, bottom, left margins in points.
+    pub margins: [f32; 4],
+    /// Header `(left, right)` texts; `{page}` and `{pages}` are substituted.
+    pub header: Option<(String, String)>,
+    /// Footer `(left, right)` texts; `{page}` and `{pages}` are substituted.
+    pub footer: Option<(String, String)>,
+}
+
+impl PageSetup {
+    pub fn page_width(&self) -> f32 {
+        mm(PAGE_WIDTH_MM)
+    }
+
+    pub fn page_height(&self) -> f32 {
+        mm(PAGE_HEIGHT_MM)
+    }
+
+    pub fn content_left(&self) -> f32 {
+        self.margins[3]
+    }
+
+    pub fn content_width(&self) -> f32 {
+        self.page_width() - self.margins[1] - self.margins[3]
+    }
+
+    pub fn content_top(&self) -> f32 {
+        self.margins[0]
+    }
+
+    pub fn content_bottom(&self) -> f32 {
+        self.page_height() - self.margins[2]
+    }
+}
+
+/// A4 portrait document builder.
+///
+/// Content methods append in reading order and return `&mut Self` so calls
+/// can be chained. Nothing is laid out until [`Document::to_bytes`] (or
+/// [`Document::page_count`]).
+///
+/// Defaults: margins 20 mm top/bottom and 18 mm left/right; header shows the
+/// document title on the left; footer shows `第 N 页 / 共 M 页` on the right;
+/// body text 10.5 pt.
+#[derive(Debug, Clone)]
+pub struct Document {
+    font: Font,
+    title: String,
+    setup: PageSetup,
+    body: TextStyle,
+    key_width_mm: f32,
+    blocks: Vec<Block>,
+}
+
+impl Document {
+    /// A new, empty document using the embedded font. `title` goes into the
+    /// PDF metadata and the default page header.
+    pub fn new(title: impl Into<String>) -> Result<Self, PdfError> {
+        Ok(Self::with_font(title, Font::embedded()?))
+    }
+
+    /// A new, empty document using `font` (e.g. a [`Font`] parsed once and
+    /// cloned for many documents).
+    pub fn with_font(title: impl Into<String>, font: Font) -> Self {
+        let title = title.into();
+        Self {
+            font,
+            setup: PageSetup {
+                margins: [mm(20.0), mm(18.0), mm(20.0), mm(18.0)],
+                header: Some((title.clone(), String::new())),
+                footer: Some((String::new(), "第 {page} 页 / 共 {pages} 页".to_owned())),
+            },
+            title,
+            body: TextStyle::default(),
+            key_width_mm: 32.0,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// The font used for measuring and drawing.
+    pub fn font(&self) -> &Font {
+        &self.font
+    }
+
+    /// Set the page margins in millimetres. The header and footer are drawn
+    /// inside the top and bottom margins, so keep those at least ~12 mm.
+    pub fn margins_mm(&mut self, top: f32, right: f32, bottom: f32, left: f32) -> &mut Self {
+        self.setup.margins = [mm(top), mm(right), mm(bottom), mm(left)];
+        self
+    }
+
+    /// Set the running header: `left` and `right` texts on one line above
+    /// the content, separated from it by a thin rule. `{page}` and `{pages}`
+    /// are replaced by the page number and the page count. A text too long
+    /// for the line is shortened with `…`.
+    pub fn header(&mut self, left: impl Into<String>, right: impl Into<String>) -> &mut Self {
+        self.setup.header = Some((left.into(), right.into()));
+        self
+    }
+
+    /// Set the running footer (same rules as [`Document::header`]), e.g.
+    /// `doc.footer("某某村村民委员会", "第 {page} 页 / 共 {pages} 页")`.
+    pub fn footer(&mut self, left: impl Into<String>, right: impl Into<String>) -> &mut Self {
+        self.setup.footer = Some((left.into(), right.into()));
+        self
+    }
+
+    /// Remove the running header.
+    pub fn no_header(&mut self) -> &mut Self {
+        self.setup.header = None;
+        self
+    }
+
+    /// Remove the running footer.
+    pub fn no_footer(&mut self) -> &mut Self {
+        self.setup.footer = None;
+        self
+    }
+
+    /// Set the body text style used by [`Document::paragraph`],
+    /// [`Document::key_value`], [`Document::signature_line`] and as the
+    /// default table font size.
+    pub fn body_style(&mut self, style: TextStyle) -> &mut Self {
+        self.body = style;
+        self
+    }
+
+    /// Set the width of the key column of [`Document::key_value`] lines.
+    pub fn key_width_mm(&mut self, width: f32) -> &mut Self {
+        self.key_width_mm = width;
+        self
+    }
+
+    /// A centred, large, bold document title. It is kept on the same page as
+    /// the start of the following content.
+    pub fn title(&mut self, text: impl Into<String>) -> &mut Self {
+        self.push_text(text.into(), TextStyle::title(), true)
+    }
+
+    /// A bold section heading, kept on the same page as the start of the
+    /// following content.
+    pub fn heading(&mut self, text: impl Into<String>) -> &mut Self {
+        self.push_text(text.into(), TextStyle::heading(), true)
+    }
+
+    /// A paragraph of body text, wrapped to the text width. `\n` starts a new
+    /// line. Long paragraphs continue on the next page.
+    pub fn paragraph(&mut self, text: impl Into<String>) -> &mut Self {
+        let style = self.body.clone();
+        self.push_text(text.into(), style, false)
+    }
+
+    /// A paragraph with an explicit style.
+    pub fn paragraph_styled(&mut self, text: impl Into<String>, style: TextStyle) -> &mut Self {
+        self.push_text(text.into(), style, false)
+    }
+
+    /// A `key  value` line: the key in a fixed-width column (see
+    /// [`Document::key_width_mm`]), the value wrapping in the rest of the
+    /// line. The key is drawn exactly as given (add `：` yourself if wanted).
+    pub fn key_value(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.blocks.push(Block::KeyValue {
+            key: key.into(),
+            value: value.into(),
+        });
+        self
+    }
+
+    /// A thin horizontal rule across the text width.
+    pub fn rule(&mut self) -> &mut Self {
+        self.blocks.push(Block::Rule);
+        self
+    }
+
+    /// Vertical space in millimetres (dropped at the top of a page).
+    pub fn space_mm(&mut self, height: f32) -> &mut Self {
+        self.blocks.push(Block::Space(mm(height.max(0.0))));
+        self
+    }
+
+    /// Continue on a new page. Ignored when the current page is still
+    /// empty, so it never produces a blank page.
+    pub fn page_break(&mut self) -> &mut Self {
+        self.blocks.push(Block::PageBreak);
+        self
+    }
+
+    /// Keep everything added inside `build` on one page: if it does not fit
+    /// on the rest of the current page it starts on a new one. Content taller
+    /// than a whole page flows across pages as usual.
+    ///
+    /// ```no_run
+    /// # let mut doc = bangfu::pdf::Document::new("t").unwrap();
+    /// doc.keep_together(|d| {
+    ///     d.heading("审批意见");
+    ///     d.paragraph("同意。");
+    ///     d.signature_line(&["审批人", "日期"]);
+    /// });
+    /// ```
+    pub fn keep_together(&mut self, build: impl FnOnce(&mut Self)) -> &mut Self {
+        let start = self.blocks.len();
+        build(self);
+        let group: Vec<Block> = self.blocks.drain(start..).collect();
+        self.blocks.push(Block::Group(group));
+        self
+    }
+
+    /// A table (see [`Table`]).
+    pub fn table(&mut self, table: Table) -> &mut Self {
+        self.blocks.push(Block::Table(table));
+        self
+    }
+
+    /// A row of signature fields: the text width is divided equally between
+    /// the `labels`, each drawn as `label ________` with room above the line
+    /// for a handwritten signature, e.g.
+    /// `doc.signature_line(&["申请人（签字）", "日期"])`.
+    pub fn signature_line(&mut self, labels: &[&str]) -> &mut Self {
+        self.blocks.push(Block::Signature(
+            labels.iter().map(|s| (*s).to_owned()).collect(),
+        ));
+        self
+    }
+
+    /// Characters used in the document that the font cannot draw (they
+    /// would appear as empty boxes). Empty for well-formed Chinese text.
+    pub fn missing_chars(&self) -> Vec<char> {
+        let mut all = String::new();
+        collect_text(&self.blocks, &mut all);
+        if let Some((l, r)) = &self.setup.header {
+            all.push_str(l);
+            all.push_str(r);
+        }
+        if let Some((l, r)) = &self.setup.footer {
+            all.push_str(l);
+            all.push_str(r);
+        }
+        all.push_str(&self.title);
+        self.font.missing_chars(&all)
+    }
+
+    /// Lay the document out and return the number of pages it will have.
+    pub fn page_count(&self) -> Result<usize, PdfError> {
+        Ok(self.layout()?.len())
+    }
+
+    /// Lay out and serialize the document. The font is embedded as a subset
+    /// containing only the glyphs used.
+    pub fn to_bytes(self) -> Result<Vec<u8>, PdfError> {
+        let pages = self.layout()?;
+        render::render(&self.font, &self.title, &self.setup, &pages)
+    }
+
+    fn push_text(&mut self, text: String, style: TextStyle, keep_with_next: bool) -> &mut Self {
+        self.blocks.push(Block::Text {
+            text,
+            style,
+            keep_with_next,
+        });
+        self
+    }
+
+    fn layout(&self) -> Result<Vec<Vec<Item>>, PdfError> {
+        let s = &self.setup;
+        if s.margins.iter().any(|m| !m.is_finite() || *m < 0.0) {
+            return Err(PdfError::Layout("margins must be non-negative".into()));
+        }
+        if s.content_width() < mm(30.0) || s.content_bottom() - s.content_top() < mm(40.0) {
+            return Err(PdfError::Layout(
+                "margins leave less than 30 mm × 40 mm for content".into(),
+            ));
+        }
+        if !self.key_width_mm.is_finite() || self.key_width_mm <= 0.0 {
+            return Err(PdfError::Layout("key width must be positive".into()));
+        }
+        check_style(&self.body)?;
+        check_blocks(&self.blocks)?;
+        let mut l = Layouter::new(&self.font, s, &self.body, mm(self.key_width_mm));
+        l.blocks(&self.blocks)?;
+        Ok(l.pages)
+    }
+}
+
+/// Reject sizes that would make the layout meaningless (zero, negative,
+/// NaN or absurdly large).
+pub(crate) fn check_size(size_pt: f32) -> Result<(), PdfError> {
+    if size_pt.is_finite() && size_pt > 0.0 && size_pt <= 200.0 {
+        Ok(())
+    } else {
+        Err(PdfError::Layout(format!(
+            "font size {size_pt} pt is outside 0–200 pt"
+        )))
+    }
+}
+
+fn check_style(style: &TextStyle) -> Result<(), PdfError> {
+    check_size(style.size_pt)?;
+    let ok = |v: f32, max: f32| v.is_finite() && (0.0..=max).contains(&v);
+    let valid = ok(style.line_height, 10.0)
+        && style.line_height > 0.0
+        && ok(style.first_line_indent_em, 100.0)
+        && ok(style.space_before_mm, 300.0)
+        && ok(style.space_after_mm, 300.0);
+    if !valid {
+        return Err(PdfError::Layout(format!("invalid text style {style:?}")));
+    }
+    Ok(())
+}
+
+fn check_blocks(blocks: &[Block]) -> Result<(), PdfError> {
+    for b in blocks {
+        match b {
+            Block::Text { style, .. } => check_style(style)?,
+            Block::Group(inner) => check_blocks(inner)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn collect_text(blocks: &[Block], out: &mut String) {
+    for b in blocks {
+        match b {
+            Block::Text { text, .. } => out.push_str(text),
+            Block::KeyValue { key, value } => {
+                out.push_str(key);
+                out.push_str(value);
+            }
+            Block::Group(inner) => collect_text(inner, out),
+            Block::Table(t) => t.collect_text(out),
+            Block::Signature(labels) => labels.iter().for_each(|s| out.push_str(s)),
+            Block::Rule | Block::Space(_) | Block::PageBreak => {}
+        }
+    }
+}
+
+/// A position in the layout to which it can be rewound.
+struct Mark {
+    pages: usize,
+    items: usize,
+    y: f32,
+}
+
+/// The pagination state: placed items per page and the vertical cursor.
+pub(crate) struct Layouter<'a> {
+    pub font: &'a Font,
+    pub pages: Vec<Vec<Item>>,
+    /// Top of the free space on the current page.
+    pub y: f32,
+    pub top: f32,
+    pub bottom: f32,
+    pub left: f32,
+    pub width: f32,
+    pub body: &'a TextStyle,
+    key_width: f32,
+}
+
+impl<'a> Layouter<'a> {
+    fn new(font: &'a Font, setup: &PageSetup, body: &'a TextStyle, key_width: f32) -> Self {
+        Self {
+            font,
+            pages: vec![Vec::new()],
+            y: setup.content_top(),
+            top: setup.content_top(),
+            bottom: setup.content_bottom(),
+            left: setup.content_left(),
+            width: setup.content_width(),
+            body,
+            key_width,
+        }
+    }
+
+    /// Whether nothing has been placed on the current page yet.
+    pub fn at_page_top(&self) -> bool {
+        self.y <= self.top + EPS
+    }
+
+    /// Free height left on the current page.
+    pub fn remaining(&self) -> f32 {
+        self.bottom - self.y
+    }
+
+    /// Height of the content area of a page.
+    pub fn page_body_height(&self) -> f32 {
+        self.bottom - self.top
+    }
+
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = self.top;
+    }
+
+    /// Start a new page unless `h` fits on the current one (or the page is
+    /// still empty, where breaking would not help).
+    pub fn ensure(&mut self, h: f32) {
+        if h > self.remaining() + EPS && !self.at_page_top() {
+            self.new_page();
+        }
+    }
+
+    /// Vertical space that disappears at the top of a page.
+    pub fn gap(&mut self, h: f32) {
+        if !self.at_page_top() {
+            self.y = (self.y + h).min(self.bottom);
+        }
+    }
+
+    pub fn push(&mut self, item: Item) {
+        if let Some(page) = self.pages.last_mut() {
+            page.push(item);
+        }
+    }
+
+    /// Distance from the top of a line box of height `lh` to the baseline
+    /// (glyphs are centred vertically in the box).
+    pub fn baseline_offset(&self, size: f32, lh: f32) -> f32 {
+        let asc = self.font.ascender_em() * size;
+        let desc = self.font.descender_em() * size;
+        (lh - asc - desc) / 2.0 + asc
+    }
+
+    /// Place one line of text in the box `[x, x + width]` whose top is `top`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn text_line(
+        &mut self,
+        x: f32,
+        width: f32,
+        top: f32,
+        lh: f32,
+        size: f32,
+        bold: bool,
+        align: Align,
+        text: &str,
+    ) {
+        if text.is_empty() {
+            return;
+        }
+        let w = self.font.text_width(text, size);
+        let dx = match align {
+            Align::Left => 0.0,
+            Align::Center => ((width - w) / 2.0).max(0.0),
+            Align::Right => (width - w).max(0.0),
+        };
+        let baseline = top + self.baseline_offset(size, lh);
+        self.push(Item::Text {
+            x: x + dx,
+            baseline,
+            size,
+            bold,
+            text: text.to_owned(),
+        });
+    }
+
+    pub fn hline(&mut self, x1: f32, x2: f32, y: f32, width: f32) {
+        self.push(Item::Line {
+            x1,
+            y1: y,
+            x2,
+            y2: y,
+            width,
+        });
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            pages: self.pages.len(),
+            items: self.pages.last().map_or(0, Vec::len),
+            y: self.y,
+        }
+    }
+
+    fn reset(&mut self, m: &Mark) {
+        self.pages.truncate(m.pages);
+        if let Some(page) = self.pages.last_mut() {
+            page.truncate(m.items);
+        }
+        self.y = m.y;
+    }
+
+    fn blocks(&mut self, blocks: &[Block]) -> Result<(), PdfError> {
+        for (i, b) in blocks.iter().enumerate() {
+            self.block(b, blocks.get(i + 1))?;
+        }
+        Ok(())
+    }
+
+    fn block(&mut self, b: &Block, next: Option<&Block>) -> Result<(), PdfError> {
+        match b {
+            Block::Text {
+                text,
+                style,
+                keep_with_next,
+            } => {
+                // A heading at the end of the document has nothing to keep with.
+                self.text_block(text, style, *keep_with_next && next.is_some());
+            }
+            Block::KeyValue { key, value } => self.key_value(key, value),
+            Block::Rule => {
+                self.gap(mm(1.5));
+                self.ensure(1.0);
+                let (l, y) = (self.left, self.y);
+                self.hline(l, l + self.width, y, 0.6);
+                self.y += 1.0;
+                self.gap(mm(1.5));
+            }
+            Block::Space(h) => self.gap(*h),
+            Block::PageBreak => {
+                if !self.at_page_top() {
+                    self.new_page();
+                }
+            }
+            Block::Group(inner) => {
+                let mark = self.mark();
+                let was_top = self.at_page_top();
+                self.blocks(inner)?;
+                if self.pages.len() > mark.pages && !was_top {
+                    self.reset(&mark);
+                    self.new_page();
+                    self.blocks(inner)?;
+                }
+            }
+            Block::Table(t) => layout_table(self, t)?,
+            Block::Signature(labels) => self.signature(labels),
+        }
+        Ok(())
+    }
+
+    fn text_block(&mut self, text: &str, style: &TextStyle, keep_with_next: bool) {
+        let size = style.size_pt;
+        let lh = size * style.line_height;
+        let indent = (style.first_line_indent_em * size).clamp(0.0, self.width / 2.0);
+        let mut lines: Vec<(bool, String)> = Vec::new();
+        for para in sanitize(text).split('\n') {
+            for (k, line) in wrap(self.font, para, size, self.width - indent, self.width)
+                .into_iter()
+                .enumerate()
+            {
+                lines.push((k == 0, line));
+            }
+        }
+        self.gap(mm(style.space_before_mm));
+        if keep_with_next {
+            let body_lh = self.body.size_pt * self.body.line_height;
+            let need = lines.len() as f32 * lh + mm(style.space_after_mm) + 2.0 * body_lh;
+            self.ensure(need.min(self.page_body_height()));
+        }
+        for (first, line) in &lines {
+            self.ensure(lh);
+            let x_off = if *first { indent } else { 0.0 };
+            let (x, y) = (self.left + x_off, self.y);
+            self.text_line(
+                x,
+                self.width - x_off,
+                y,
+                lh,
+                size,
+                style.bold,
+                style.align,
+                line,
+            );
+            self.y += lh;
+        }
+        self.gap(mm(style.space_after_mm));
+    }
+
+    fn key_value(&mut self, key: &str, value: &str) {
+        let size = self.body.size_pt;
+        let lh = size * self.body.line_height;
+        let key_w = self.key_width.clamp(mm(5.0), self.width / 2.0);
+        let pad = mm(2.0);
+        let keys = wrap(self.font, key, size, key_w - pad, key_w - pad);
+        let vw = self.width - key_w;
+        let values = wrap(self.font, value, size, vw, vw);
+        let n = keys.len().max(values.len());
+        for i in 0..n {
+            self.ensure(lh);
+            let (x, y) = (self.left, self.y);
+            if let Some(k) = keys.get(i) {
+                self.text_line(x, key_w - pad, y, lh, size, false, Align::Left, k);
+            }
+            if let Some(v) = values.get(i) {
+                self.text_line(x + key_w, vw, y, lh, size, false, Align::Left, v);
+            }
+            self.y += lh;
+        }
+        self.gap(mm(0.5));
+    }
+
+    fn signature(&mut self, labels: &[String]) {
+        if labels.is_empty() {
+            return;
+        }
+        let size = self.body.size_pt;
+        let lh = size * self.body.line_height;
+        let slot = self.width / labels.len() as f32;
+        let min_line = mm(25.0).min(slot / 2.0);
+        let gap = mm(1.5);
+        let wrapped: Vec<Vec<String>> = labels
+            .iter()
+            .map(|lab| {
+                let w = (slot - min_line - gap - mm(4.0)).max(size);
+                wrap(self.font, lab, size, w, w)
+            })
+            .collect();
+        let n = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        let above = mm(10.0);
+        self.gap(mm(2.0));
+        self.ensure(above + n as f32 * lh);
+        let top = self.y + above;
+        for (i, lines) in wrapped.iter().enumerate() {
+            let x = self.left + i as f32 * slot;
+            let first_row = n - lines.len();
+            for (k, line) in lines.iter().enumerate() {
+                let y = top + (first_row + k) as f32 * lh;
+                self.text_line(x, slot, y, lh, size, false, Align::Left, line);
+            }
+            let last = lines.last().map_or("", String::as_str);
+            let x_end = x + self.font.text_width(last, size) + gap;
+            let y_line = top + (n - 1) as f32 * lh + self.baseline_offset(size, lh) + 2.0;
+            self.hline(x_end, x + slot - mm(4.0), y_line, 0.6);
+        }
+        self.y = top + n as f32 * lh;
+        self.gap(mm(2.0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(page: &[Item]) -> Vec<&str> {
+        page.iter()
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn page_break_is_not_doubled_and_groups_move_whole() {
+        let mut doc = Document::new("t").unwrap();
+        doc.page_break(); // at top: ignored
+        doc.paragraph("第一页");
+        doc.page_break();
+        doc.page_break(); // already at top: ignored
+        doc.paragraph("第二页");
+        // Leaves ~28 mm: room for the heading (+2 lines), not for the group.
+        doc.space_mm(222.0);
+        let mut split = doc.clone();
+        let opinion = |d: &mut Document| {
+            d.heading("意见");
+            d.paragraph("同意");
+            d.signature_line(&["审批人", "日期"]);
+        };
+        doc.keep_together(opinion);
+        opinion(&mut split);
+
+        let pages = doc.layout().unwrap();
+        assert_eq!(pages.len(), 3);
+        assert_eq!(texts(&pages[0]), vec!["第一页"]);
+        assert_eq!(texts(&pages[1]), vec!["第二页"]);
+        // The group starts a page of its own and is not split.
+        assert_eq!(texts(&pages[2]), vec!["意见", "同意", "审批人", "日期"]);
+
+        // Without keep_together the heading stays on page 2.
+        let pages = split.layout().unwrap();
+        assert_eq!(pages.len(), 3);
+        assert!(texts(&pages[1]).contains(&"意见"));
+    }
+
+    #[test]
+    fn text_stays_inside_the_content_box() {
+        let mut doc = Document::new("t").unwrap();
+        let long = "社会救助是保障困难群众基本生活的托底性制度安排。".repeat(200);
+        doc.paragraph_styled(long.clone(), TextStyle::default().indent(2.0));
+        doc.key_value("家庭住址", "某某省某某市某某县某某乡某某村".repeat(10));
+        let pages = doc.layout().unwrap();
+        assert!(pages.len() >= 3);
+        let s = &doc.setup;
+        let mut joined = String::new();
+        for page in &pages {
+            for item in page {
+                if let Item::Text {
+                    x,
+                    baseline,
+                    size,
+                    text,
+                    ..
+                } = item
+                {
+                    let w = doc.font.text_width(text, *size);
+                    assert!(*x >= s.content_left() - EPS);
+                    assert!(
+                        x + w <= s.content_left() + s.content_width() + 0.05,
+                        "{text}"
+                    );
+                    assert!(*baseline > s.content_top() && *baseline < s.content_bottom());
+                    joined.push_str(text);
+                }
+            }
+        }
+        assert!(joined.starts_with(&long));
+    }
+
+    #[test]
+    fn bad_geometry_is_an_error() {
+        let mut doc = Document::new("t").unwrap();
+        doc.margins_mm(20.0, 100.0, 20.0, 100.0);
+        assert!(matches!(doc.page_count(), Err(PdfError::Layout(_))));
+
+        let mut doc = Document::new("t").unwrap();
+        doc.paragraph_styled("x", TextStyle::default().size(f32::NAN));
+        assert!(matches!(doc.page_count(), Err(PdfError::Layout(_))));
+
+        let mut doc = Document::new("t").unwrap();
+        let mut t = crate::pdf::Table::new(vec![crate::pdf::Column::fraction("a", 1.0)]);
+        t.font_size(0.0);
+        doc.table(t);
+        assert!(matches!(doc.page_count(), Err(PdfError::Layout(_))));
+    }
+}
