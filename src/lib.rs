@@ -7,11 +7,13 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod casefile;
 pub mod casework;
 pub mod cli;
 pub mod dates;
 pub mod decisions;
 pub mod demo;
+pub mod documents;
 pub mod engine;
 pub mod household_json;
 pub mod id_number;

@@ -5,6 +5,7 @@
 
 mod commands;
 mod eval;
+mod papers;
 mod text;
 
 use std::path::PathBuf;
@@ -96,6 +97,14 @@ pub enum Command {
     /// 本机设置：协理员姓名、村
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// 打印一户一档 PDF（单户或整村）
+    Dossier(papers::DossierArgs),
+    /// 打印村级公示 PDF（只含户主姓名、人数、类别、金额）
+    Notice(papers::NoticeArgs),
+    /// 统计表（PDF 和/或 CSV）
+    Report(papers::ReportArgs),
+    /// 动态管理到期事项：复核、走访、帮扶措施
+    Due(papers::DueArgs),
     /// 性能测试（结果记入 BENCHMARKS.md）
     Bench {
         /// 生成的户数
@@ -369,6 +378,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Log(LogCommand::Verify) => commands::log_verify(&db),
         Command::Settings(c) => commands::settings(&db, c),
         Command::Eval(args) => eval::run(cli.db.as_deref(), &db, &args),
+        Command::Dossier(a) => papers::dossier(&db, &a),
+        Command::Notice(a) => papers::notice(&db, &a),
+        Command::Report(a) => papers::report(&db, &a),
+        Command::Due(a) => papers::due(&db, &a),
         Command::Bench { households, dir } => bench(households, &dir),
     }
 }

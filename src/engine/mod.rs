@@ -351,9 +351,9 @@ impl<'a> Evaluation<'a> {
                         yuan(gap),
                         rest.len(),
                         a,
-                        d.class_a_uplift.0 * Decimal::ONE_HUNDRED,
+                        (d.class_a_uplift.0 * Decimal::ONE_HUNDRED).normalize(),
                         b,
-                        d.class_b_uplift.0 * Decimal::ONE_HUNDRED,
+                        (d.class_b_uplift.0 * Decimal::ONE_HUNDRED).normalize(),
                         yuan(computed),
                         d.benefit_rounding.zh()
                     ),

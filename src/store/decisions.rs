@@ -102,13 +102,23 @@ impl Tx<'_> {
 impl Store {
     /// The latest saved decision of every household that has one, by code.
     pub fn latest_decisions(&self) -> Result<Vec<StoredDecision>> {
-        let mut stmt = self.conn().prepare(
+        self.decisions_where("1 = 1 OR ?1 IS NULL", None)
+    }
+
+    /// The latest saved decision of one household.
+    pub fn latest_decision(&self, code: &str) -> Result<Option<StoredDecision>> {
+        Ok(self.decisions_where("h.code = ?1", Some(code))?.pop())
+    }
+
+    fn decisions_where(&self, filter: &str, arg: Option<&str>) -> Result<Vec<StoredDecision>> {
+        let mut stmt = self.conn().prepare(&format!(
             "SELECT h.code, d.as_of, d.policy_version, d.status, d.total_monthly, d.input_hash, d.result_json
              FROM decisions d JOIN households h ON h.id = d.household_id
              WHERE d.id = (SELECT id FROM decisions d2 WHERE d2.household_id = d.household_id ORDER BY as_of DESC, id DESC LIMIT 1)
-             ORDER BY h.code",
-        )?;
-        let mut rows = stmt.query([])?;
+               AND ({filter})
+             ORDER BY h.code"
+        ))?;
+        let mut rows = stmt.query([arg])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let as_of: String = r.get(1)?;

@@ -1,0 +1,244 @@
+//! Everything known about one household, gathered from the store: the data,
+//! its casework, the latest decision and what is due (动态管理).
+//!
+//! The dossier, the notice, the report and the app all read this one view.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::casework::{CaseEvent, Measure, MeasureStatus, Visit};
+use crate::dates::{add_months, age_on};
+use crate::model::{Ability, Household};
+use crate::store::{Result, Store, StoredDecision};
+
+/// Months between visits when no next visit was set: quarterly for
+/// households receiving support, as the local plans ask.
+pub const DEFAULT_VISIT_MONTHS: u32 = 3;
+
+/// One household's file.
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    /// Store record id.
+    pub record_id: String,
+    /// The household.
+    pub household: Household,
+    /// Visits, oldest first (drafts included).
+    pub visits: Vec<Visit>,
+    /// Case timeline.
+    pub events: Vec<CaseEvent>,
+    /// Assistance plan.
+    pub measures: Vec<Measure>,
+    /// Latest saved decision, if any.
+    pub decision: Option<StoredDecision>,
+}
+
+impl CaseFile {
+    /// Loads a household's file by its code.
+    pub fn load(store: &Store, code: &str) -> Result<CaseFile> {
+        let (record_id, household) = store.household(code)?;
+        let decision = store.latest_decision(code)?;
+        Ok(CaseFile {
+            visits: store.visits(&record_id)?,
+            events: store.events(&record_id)?,
+            measures: store.measures(&record_id)?,
+            record_id,
+            household,
+            decision,
+        })
+    }
+
+    /// The latest decision as its `bangfu.eval.v1` JSON object.
+    pub fn decision_json(&self) -> Option<Value> {
+        self.decision
+            .as_ref()
+            .and_then(|d| serde_json::from_str(&d.result_json).ok())
+    }
+
+    /// Money paid each month under the latest decision.
+    pub fn monthly_total(&self) -> rust_decimal::Decimal {
+        self.decision
+            .as_ref()
+            .map_or(rust_decimal::Decimal::ZERO, |d| d.total_monthly)
+    }
+
+    /// What is due or overdue for this household on `today`.
+    pub fn due_items(&self, today: NaiveDate) -> Vec<DueItem> {
+        let mut items = Vec::new();
+        let code = &self.household.id;
+        if let Some(next) = self.decision_json().and_then(|d| {
+            d["next_review"]
+                .as_str()
+                .and_then(crate::dates::parse_iso_date)
+        }) {
+            items.push(DueItem::new(
+                code,
+                DueKind::Review,
+                next,
+                today,
+                "低保定期核查",
+            ));
+        }
+        let paid = self.monthly_total() > rust_decimal::Decimal::ZERO;
+        let last_visit = self
+            .visits
+            .iter()
+            .filter(|v| !v.draft)
+            .max_by_key(|v| v.date);
+        let next_visit = match last_visit {
+            Some(v) => Some(
+                v.next_visit
+                    .unwrap_or_else(|| add_months(v.date, DEFAULT_VISIT_MONTHS)),
+            ),
+            None if paid => Some(today),
+            None => None,
+        };
+        if let Some(next) = next_visit {
+            items.push(DueItem::new(code, DueKind::Visit, next, today, "入户走访"));
+        }
+        for m in self
+            .measures
+            .iter()
+            .filter(|m| m.status != MeasureStatus::Done)
+        {
+            if let Some(due) = m.due {
+                items.push(DueItem::new(
+                    code,
+                    DueKind::Measure,
+                    due,
+                    today,
+                    &format!("帮扶措施：{}", m.kind),
+                ));
+            }
+        }
+        if self.visits.iter().any(|v| v.draft) {
+            items.push(DueItem::new(
+                code,
+                DueKind::Draft,
+                today,
+                today,
+                "有未完成的入户调查草稿",
+            ));
+        }
+        items
+    }
+}
+
+/// What kind of thing is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueKind {
+    /// 定期核查 of a 低保 household.
+    Review,
+    /// A home visit.
+    Visit,
+    /// An assistance measure's deadline.
+    Measure,
+    /// An unfinished visit form.
+    Draft,
+}
+
+/// One line of the due list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DueItem {
+    /// Household code.
+    pub household: String,
+    /// Kind.
+    pub kind: DueKind,
+    /// Due date.
+    pub due: NaiveDate,
+    /// Past due on the day asked.
+    pub overdue: bool,
+    /// Chinese description.
+    pub what: String,
+}
+
+impl DueItem {
+    fn new(code: &str, kind: DueKind, due: NaiveDate, today: NaiveDate, what: &str) -> Self {
+        DueItem {
+            household: code.to_owned(),
+            kind,
+            due,
+            overdue: due < today,
+            what: what.to_owned(),
+        }
+    }
+}
+
+/// Everything due within `horizon_days` of `today` (overdue first), for the whole store or a village.
+pub fn due_list(
+    store: &Store,
+    village: Option<&str>,
+    today: NaiveDate,
+    horizon_days: u64,
+) -> Result<Vec<DueItem>> {
+    let horizon = today + chrono::Days::new(horizon_days);
+    let mut items = Vec::new();
+    for file in case_files(store, village)? {
+        items.extend(
+            file.due_items(today)
+                .into_iter()
+                .filter(|i| i.due <= horizon),
+        );
+    }
+    items.sort_by(|a, b| (a.due, &a.household).cmp(&(b.due, &b.household)));
+    Ok(items)
+}
+
+/// Every household's file, for the whole store or one village, by code.
+pub fn case_files(store: &Store, village: Option<&str>) -> Result<Vec<CaseFile>> {
+    let households = match village {
+        Some(v) => store.households_in_village(v)?,
+        None => store.households()?,
+    };
+    let decisions: std::collections::HashMap<String, StoredDecision> = store
+        .latest_decisions()?
+        .into_iter()
+        .map(|d| (d.code.clone(), d))
+        .collect();
+    let mut out = Vec::with_capacity(households.len());
+    for household in households {
+        let record_id = store.household_record_id(&household.id)?;
+        out.push(CaseFile {
+            visits: store.visits(&record_id)?,
+            events: store.events(&record_id)?,
+            measures: store.measures(&record_id)?,
+            decision: decisions.get(&household.id).cloned(),
+            record_id,
+            household,
+        });
+    }
+    Ok(out)
+}
+
+/// Special groups of a member (特殊群体): derived where the data decides it,
+/// plus the tags the caseworker recorded.
+pub fn special_groups(household: &Household, index: usize, today: NaiveDate) -> Vec<String> {
+    let Some(m) = household.members.get(index) else {
+        return Vec::new();
+    };
+    let mut groups: Vec<String> = Vec::new();
+    let age = m.born().map(|b| age_on(b, today));
+    let living_alone = m.cohabiting && household.cohabiting().count() == 1;
+    if let Some(d) = &m.disability {
+        if d.is_severe() {
+            groups.push("重度残疾".into());
+        }
+        if d.kind == crate::model::DisabilityKind::Mental {
+            groups.push("精神障碍".into());
+        }
+    }
+    if age.is_some_and(|a| a >= 60) {
+        if living_alone {
+            groups.push("独居老人".into());
+        }
+        if m.self_care == Ability::None {
+            groups.push("失能老人".into());
+        }
+    }
+    for tag in &m.tags {
+        if !groups.contains(tag) {
+            groups.push(tag.clone());
+        }
+    }
+    groups
+}

@@ -1,0 +1,231 @@
+//! The printed papers and the due list: `dossier`, `notice`, `report`, `due`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::commands::write_file_atomically;
+use super::text::Table;
+use super::{parse_date_arg, today, CliError, CliResult};
+use crate::casefile::{case_files, due_list, CaseFile};
+use crate::documents::{
+    dossier_pdf, notice_pdf, report_csv, report_pdf, village_dossiers, NoticeOptions, Summary,
+};
+use crate::store::Store;
+
+/// `dossier` options.
+#[derive(Debug, Args)]
+pub struct DossierArgs {
+    /// 户编号（如 TXZ-003），输出一个 PDF
+    #[arg(long, conflicts_with = "village", required_unless_present = "village")]
+    pub household: Option<String>,
+    /// 村/社区：每户一个 PDF 加一个合订本
+    #[arg(long)]
+    pub village: Option<String>,
+    /// 输出文件（--household）或目录（--village）
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `notice` options.
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    /// 村/社区
+    #[arg(long)]
+    pub village: String,
+    /// 输出 PDF 文件
+    #[arg(long)]
+    pub out: PathBuf,
+    /// 公示开始日期（默认今天），公示期7天
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// 监督电话（默认取设置 complaint_phone）
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 公示单位（默认取设置 issuer）
+    #[arg(long)]
+    pub issuer: Option<String>,
+}
+
+/// `report` options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// 只统计某村/社区
+    #[arg(long)]
+    pub village: Option<String>,
+    /// 输出 PDF 文件
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// 输出 CSV 文件（带BOM，Excel可直接打开）
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+/// `due` options.
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// 只列某村/社区
+    #[arg(long)]
+    pub village: Option<String>,
+    /// 列出今后多少天内到期的事项
+    #[arg(long, default_value_t = 30)]
+    pub days: u64,
+    /// 输出 JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn open_existing(db: &Path) -> Result<Store, CliError> {
+    if !db.exists() {
+        return Err(CliError::input(format!("数据库 {} 不存在", db.display())));
+    }
+    Ok(Store::open(db)?)
+}
+
+fn pdf_error(e: crate::pdf::PdfError) -> CliError {
+    CliError::failure(format!("生成 PDF 失败：{e}"))
+}
+
+pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
+    let store = open_existing(db)?;
+    let printed = today();
+    if let Some(code) = &a.household {
+        let file = CaseFile::load(&store, code)?;
+        write_file_atomically(&a.out, &dossier_pdf(&file, printed).map_err(pdf_error)?)?;
+        println!("已生成 {} 户的一户一档：{}", code, a.out.display());
+        return Ok(());
+    }
+    let village = a.village.as_deref().unwrap_or_default();
+    let files = case_files(&store, Some(village))?;
+    if files.is_empty() {
+        return Err(CliError::input(format!("数据库中没有“{village}”的户")));
+    }
+    let (each, combined) = village_dossiers(&files, village, printed).map_err(pdf_error)?;
+    for (code, bytes) in &each {
+        write_file_atomically(&a.out.join(format!("{code}.pdf")), bytes)?;
+    }
+    let all = a.out.join(format!("{village}-一户一档合订本.pdf"));
+    write_file_atomically(&all, &combined)?;
+    println!(
+        "已生成 {village} {} 户的一户一档（每户一个 PDF）和合订本 {}",
+        each.len(),
+        all.display()
+    );
+    Ok(())
+}
+
+pub(super) fn notice(db: &Path, a: &NoticeArgs) -> CliResult {
+    let store = open_existing(db)?;
+    let files = case_files(&store, Some(&a.village))?;
+    if files.is_empty() {
+        return Err(CliError::input(format!("数据库中没有“{}”的户", a.village)));
+    }
+    let setting = |key: &str, fallback: &str| -> Result<String, CliError> {
+        Ok(store.setting(key)?.unwrap_or_else(|| fallback.to_owned()))
+    };
+    let options = NoticeOptions {
+        village: a.village.clone(),
+        from: match &a.from {
+            Some(d) => parse_date_arg("--from", d)?,
+            None => today(),
+        },
+        complaint_phone: match &a.phone {
+            Some(p) => p.clone(),
+            None => setting("complaint_phone", "（请向乡镇民政办咨询）")?,
+        },
+        issuer: match &a.issuer {
+            Some(i) => i.clone(),
+            None => setting(
+                "issuer",
+                &format!(
+                    "{}村（居）民委员会",
+                    a.village.trim_end_matches(['村', '社', '区'])
+                ),
+            )?,
+        },
+    };
+    write_file_atomically(&a.out, &notice_pdf(&files, &options).map_err(pdf_error)?)?;
+    println!("已生成 {} 公示：{}", a.village, a.out.display());
+    Ok(())
+}
+
+pub(super) fn report(db: &Path, a: &ReportArgs) -> CliResult {
+    let store = open_existing(db)?;
+    let files = case_files(&store, a.village.as_deref())?;
+    let summary = Summary::build(&files, today());
+    let scope = a.village.clone().unwrap_or_default();
+    if let Some(out) = &a.out {
+        write_file_atomically(out, &report_pdf(&summary, &scope).map_err(pdf_error)?)?;
+        println!("已生成统计表 PDF：{}", out.display());
+    }
+    if let Some(csv) = &a.csv {
+        let bytes = report_csv(&summary).map_err(|e| CliError::failure(e.to_string()))?;
+        write_file_atomically(csv, &bytes)?;
+        println!("已生成统计表 CSV：{}", csv.display());
+    }
+    let mut t = Table::new(&[
+        ("村/社区", false),
+        ("类别", false),
+        ("户数", true),
+        ("人数", true),
+        ("月发放（元）", true),
+    ]);
+    for ((village, status), c) in &summary.by_village_status {
+        t.row(vec![
+            village.clone(),
+            status.clone(),
+            c.households.to_string(),
+            c.persons.to_string(),
+            crate::money::format_amount(c.monthly),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "合计 {} 户 {} 人，每月 {} 元；逾期：定期核查 {} 户，入户走访 {} 户，帮扶措施 {} 项",
+        summary.total.households,
+        summary.total.persons,
+        crate::money::format_amount(summary.total.monthly),
+        summary.reviews_overdue,
+        summary.visits_overdue,
+        summary.measures_overdue
+    );
+    Ok(())
+}
+
+pub(super) fn due(db: &Path, a: &DueArgs) -> CliResult {
+    let store = open_existing(db)?;
+    let items = due_list(&store, a.village.as_deref(), today(), a.days)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&items).map_err(|e| CliError::failure(e.to_string()))?
+        );
+        return Ok(());
+    }
+    let mut t = Table::new(&[
+        ("到期日", false),
+        ("户编号", false),
+        ("事项", false),
+        ("状态", false),
+    ]);
+    for i in &items {
+        t.row(vec![
+            i.due.to_string(),
+            i.household.clone(),
+            i.what.clone(),
+            if i.overdue {
+                "已逾期"
+            } else {
+                "即将到期"
+            }
+            .into(),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "共 {} 项，其中逾期 {} 项",
+        items.len(),
+        items.iter().filter(|i| i.overdue).count()
+    );
+    Ok(())
+}

@@ -1,0 +1,375 @@
+//! 一户一档: the household's complete file as a printable A4 PDF.
+//!
+//! Sections follow the county's paper forms (入户调查表, 家庭经济状况核查表):
+//! cover, members, incomes and rigid expenses, assets, the latest decision
+//! with every reason, the assistance plan, visit records, the case timeline
+//! and signature lines.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::casefile::{special_groups, CaseFile};
+use crate::casework::CheckItem;
+use crate::dates::age_on;
+use crate::money::format_amount;
+use crate::pdf::{Align, Column, Document, PdfError, Table, TextStyle};
+
+/// Renders one household's dossier.
+pub fn dossier_pdf(file: &CaseFile, printed: NaiveDate) -> Result<Vec<u8>, PdfError> {
+    let mut doc = new_document(&file.household.village)?;
+    write_dossier(&mut doc, file, printed);
+    doc.to_bytes()
+}
+
+/// Renders every household of a village: one PDF each (code, bytes) and one combined file to print.
+pub fn village_dossiers(
+    files: &[CaseFile],
+    village: &str,
+    printed: NaiveDate,
+) -> Result<(Vec<(String, Vec<u8>)>, Vec<u8>), PdfError> {
+    let mut each = Vec::with_capacity(files.len());
+    let mut combined = new_document(village)?;
+    for (i, file) in files.iter().enumerate() {
+        let mut doc = new_document(village)?;
+        write_dossier(&mut doc, file, printed);
+        each.push((file.household.id.clone(), doc.to_bytes()?));
+        if i > 0 {
+            combined.page_break();
+        }
+        write_dossier(&mut combined, file, printed);
+    }
+    Ok((each, combined.to_bytes()?))
+}
+
+fn new_document(village: &str) -> Result<Document, PdfError> {
+    let mut doc = Document::new("一户一档")?;
+    doc.header(
+        format!("社会救助家庭档案（一户一档） {village}"),
+        "内部资料 注意保密",
+    );
+    doc.footer("bangfu 帮扶", "第 {page} 页 / 共 {pages} 页");
+    Ok(doc)
+}
+
+fn yes(b: bool) -> &'static str {
+    if b {
+        "是"
+    } else {
+        "否"
+    }
+}
+
+fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
+    let h = &file.household;
+    let head = h.head().map_or("", |m| m.name.as_str());
+    doc.title("社会救助家庭档案");
+    doc.paragraph_styled("（一户一档）", TextStyle::default().align(Align::Center));
+    doc.space_mm(4.0);
+    doc.key_value("档案编号", h.id.clone());
+    doc.key_value("户主姓名", head);
+    doc.key_value(
+        "行政区划",
+        format!(
+            "{} {} {}",
+            h.region_code,
+            h.village,
+            h.group.as_deref().unwrap_or("")
+        ),
+    );
+    doc.key_value("家庭住址", h.address.clone().unwrap_or_default());
+    doc.key_value("联系电话", h.phone.clone().unwrap_or_default());
+    doc.key_value("户籍类型", h.hukou.zh());
+    let causes: Vec<&str> = h.hardship_causes.iter().map(|c| c.zh()).collect();
+    doc.key_value(
+        "致困原因",
+        if causes.is_empty() {
+            "未填写".into()
+        } else {
+            causes.join("、")
+        },
+    );
+    if h.cadre_relative {
+        doc.key_value(
+            "近亲属备案",
+            "本户有村干部或经办人员近亲属，已备案，须县级入户核查",
+        );
+    }
+    doc.key_value("打印日期", printed.to_string());
+    doc.rule();
+
+    doc.heading("一、家庭成员");
+    let mut members = Table::new(vec![
+        Column::mm("序号", 10.0).align(Align::Center),
+        Column::fraction("姓名", 1.2),
+        Column::fraction("与户主关系", 1.0),
+        Column::mm("性别", 10.0).align(Align::Center),
+        Column::mm("年龄", 10.0).align(Align::Right),
+        Column::mm("身份证号", 38.0),
+        Column::fraction("残疾/健康", 1.6),
+        Column::fraction("劳动能力/自理", 1.2),
+        Column::fraction("共同生活/特殊群体", 1.5),
+    ]);
+    members.font_size(9.0);
+    for (i, m) in h.members.iter().enumerate() {
+        let mut health = Vec::new();
+        if let Some(d) = &m.disability {
+            health.push(format!("{}残疾{}级", d.kind.zh(), d.grade));
+        }
+        if m.serious_illness {
+            health.push("重病".into());
+        }
+        if let Some(n) = &m.health_note {
+            health.push(n.clone());
+        }
+        let mut living = vec![format!("共同生活：{}", yes(m.cohabiting))];
+        living.extend(special_groups(h, i, printed));
+        members.row([
+            (i + 1).to_string(),
+            m.name.clone(),
+            m.relation_zh().to_owned(),
+            m.sex().map_or("", |s| s.zh()).to_owned(),
+            m.born()
+                .map_or(String::new(), |b| age_on(b, printed).to_string()),
+            m.id_number.clone().unwrap_or_else(|| "无".into()),
+            if health.is_empty() {
+                "健康".into()
+            } else {
+                health.join("；")
+            },
+            format!("{}／{}", m.work_capacity.zh(), m.self_care.zh()),
+            living.join("；"),
+        ]);
+    }
+    doc.table(members);
+
+    doc.heading("二、家庭收入（近12个月）与刚性支出");
+    let mut incomes = Table::new(vec![
+        Column::fraction("成员", 1.0),
+        Column::fraction("收入类型", 1.6),
+        Column::mm("年收入（元）", 32.0).align(Align::Right),
+        Column::mm("月均（元）", 28.0).align(Align::Right),
+    ]);
+    let mut total = Decimal::ZERO;
+    for m in &h.members {
+        for inc in &m.incomes {
+            total += inc.annual;
+            incomes.row([
+                m.name.clone(),
+                inc.kind.zh().to_owned(),
+                format_amount(inc.annual),
+                format_amount(inc.annual / Decimal::from(12)),
+            ]);
+        }
+    }
+    incomes.row([
+        "合计".to_owned(),
+        String::new(),
+        format_amount(total),
+        format_amount(total / Decimal::from(12)),
+    ]);
+    doc.table(incomes);
+    if h.expenses.is_empty() {
+        doc.paragraph("刚性支出：无。");
+    } else {
+        let mut expenses = Table::new(vec![
+            Column::fraction("支出类型", 2.0),
+            Column::mm("年支出（元）", 32.0).align(Align::Right),
+        ]);
+        for e in &h.expenses {
+            expenses.row([e.kind.zh().to_owned(), format_amount(e.annual)]);
+        }
+        doc.table(expenses);
+    }
+
+    doc.heading("三、家庭财产");
+    doc.key_value(
+        "金融资产",
+        format!(
+            "{} 元（存款、有价证券等）",
+            format_amount(h.assets.financial)
+        ),
+    );
+    let tags: Vec<&str> = h
+        .assets
+        .disqualifying
+        .iter()
+        .map(|t| crate::engine::disqualifying_zh(t))
+        .collect();
+    doc.key_value(
+        "其他财产",
+        if tags.is_empty() {
+            "无不符合条件的财产".into()
+        } else {
+            tags.join("、")
+        },
+    );
+    if let Some(e) = h.enrollment.as_ref() {
+        doc.key_value(
+            "在保情况",
+            format!(
+                "{}，自{}起，月保障金{}元，{}类，上次复核{}",
+                if e.is_dibao() {
+                    "低保"
+                } else {
+                    e.program.as_str()
+                },
+                e.since.map_or("—".into(), |d| d.to_string()),
+                format_amount(e.monthly_amount),
+                e.class.as_deref().unwrap_or("—"),
+                e.last_review.map_or("—".into(), |d| d.to_string())
+            ),
+        );
+    }
+    if let Some(t) = &h.temp_aid {
+        doc.key_value(
+            "临时救助申请",
+            format!(
+                "申请{}元，本年已获{}元",
+                format_amount(t.requested),
+                format_amount(t.granted_this_year)
+            ),
+        );
+    }
+
+    doc.heading("四、资格认定");
+    write_decision(doc, file);
+
+    doc.heading("五、帮扶措施（一户一策）");
+    if file.measures.is_empty() {
+        doc.paragraph("暂无帮扶措施。");
+    } else {
+        let mut plan = Table::new(vec![
+            Column::fraction("措施类别", 1.0),
+            Column::fraction("具体内容", 2.4),
+            Column::fraction("责任人", 0.8),
+            Column::mm("完成时限", 24.0),
+            Column::mm("状态", 16.0),
+        ]);
+        for m in &file.measures {
+            plan.row([
+                m.kind.clone(),
+                m.description.clone(),
+                m.responsible.clone(),
+                m.due.map_or(String::new(), |d| d.to_string()),
+                m.status.zh().to_owned(),
+            ]);
+        }
+        doc.table(plan);
+    }
+
+    doc.heading("六、入户调查记录");
+    let visits: Vec<_> = file.visits.iter().filter(|v| !v.draft).collect();
+    if visits.is_empty() {
+        doc.paragraph("暂无入户调查记录。");
+    } else {
+        let mut table = Table::new(vec![
+            Column::mm("日期", 22.0),
+            Column::fraction("调查人员", 1.0),
+            Column::fraction("两不愁三保障核查", 2.0),
+            Column::fraction("调查情况", 2.6),
+            Column::mm("下次走访", 22.0),
+        ]);
+        table.font_size(9.0);
+        for v in visits {
+            let checks: Vec<String> = CheckItem::ALL
+                .iter()
+                .map(|item| match v.checklist.iter().find(|c| c.item == *item) {
+                    Some(c) if c.problem => format!("{}：有问题（{}）", item.zh(), c.note),
+                    Some(_) => format!("{}：是", item.zh()),
+                    None => format!("{}：未核查", item.zh()),
+                })
+                .collect();
+            table.row([
+                v.date.to_string(),
+                v.workers.join("、"),
+                checks.join("；"),
+                v.findings.clone(),
+                v.next_visit.map_or(String::new(), |d| d.to_string()),
+            ]);
+        }
+        doc.table(table);
+    }
+
+    doc.heading("七、办理流程");
+    if file.events.is_empty() {
+        doc.paragraph("暂无办理记录。");
+    } else {
+        let mut timeline = Table::new(vec![
+            Column::mm("日期", 22.0),
+            Column::mm("环节", 24.0),
+            Column::fraction("经办", 1.0),
+            Column::fraction("情况", 2.5),
+        ]);
+        for e in &file.events {
+            timeline.row([
+                e.date.to_string(),
+                e.kind.zh().to_owned(),
+                e.actor.clone(),
+                e.note.clone(),
+            ]);
+        }
+        doc.table(timeline);
+    }
+
+    doc.keep_together(|d| {
+        d.heading("八、签字确认");
+        d.paragraph("以上情况经入户调查核实，本人对所填内容的真实性负责，并授权核对家庭经济状况。");
+        d.signature_line(&["户主（签字或手印）", "日期"]);
+        d.signature_line(&["协理员（签字）", "日期"]);
+        d.signature_line(&["村（居）委会（盖章）", "日期"]);
+    });
+}
+
+fn write_decision(doc: &mut Document, file: &CaseFile) {
+    let (Some(stored), Some(json)) = (&file.decision, file.decision_json()) else {
+        doc.paragraph("尚未评估。请在“资格评估”中评估并保存后再打印。");
+        return;
+    };
+    doc.key_value("认定结论", crate::documents::program_zh(stored.status));
+    doc.key_value("评估日期", stored.as_of.to_string());
+    doc.key_value("政策版本", stored.policy_version.clone());
+    let field = |k: &str| json[k].as_str().map(str::to_owned);
+    if let Some(s) = field("standard") {
+        doc.key_value("保障标准", format!("{s} 元/人·月"));
+    }
+    doc.key_value("保障人口", json["household_size"].to_string());
+    if let Some(p) = field("per_capita_income") {
+        doc.key_value("月人均收入", format!("{p} 元"));
+    }
+    if let Some(c) = field("household_class") {
+        doc.key_value("户类别", format!("{c} 类"));
+    }
+    doc.key_value(
+        "月保障金额",
+        format!("{} 元", format_amount(stored.total_monthly)),
+    );
+    if let Some(n) = field("next_review") {
+        doc.key_value("下次复核", n);
+    }
+    if let Some(e) = field("exit_at") {
+        doc.key_value("渐退期至", e);
+    }
+    if let Some(errors) = json["errors"].as_array() {
+        for e in errors {
+            doc.paragraph(format!("数据问题：{}", e));
+        }
+    }
+    let reasons = json["reasons"].as_array().cloned().unwrap_or_default();
+    if !reasons.is_empty() {
+        doc.paragraph_styled("认定理由：", TextStyle::default().bold(true));
+        for (i, r) in reasons.iter().enumerate() {
+            let key = r["policy_key"].as_str().map_or(String::new(), |k| {
+                format!(
+                    "（依据：{k}，政策 {}）",
+                    r["policy_version"].as_str().unwrap_or("")
+                )
+            });
+            doc.paragraph(format!(
+                "{}. {}{}",
+                i + 1,
+                r["text"].as_str().unwrap_or(""),
+                key
+            ));
+        }
+    }
+}
