@@ -165,3 +165,18 @@ pub fn diff(stored: &[StoredDecision], results: &[EvalResult]) -> Vec<Change> {
     }
     out
 }
+
+/// Evaluates one stored household; `DUPLICATE_ID_NUMBER` is decided against the whole store.
+pub fn evaluate_one(
+    store: &Store,
+    policies: &PolicySet,
+    code: &str,
+    as_of: NaiveDate,
+) -> Result<(Household, EvalResult), EvalStoreError> {
+    let (_, household) = store.household(code)?;
+    let policy = policies.in_force(as_of)?;
+    let shared_owned = store.id_numbers_shared_with_others(code)?;
+    let shared = shared_owned.iter().map(String::as_str).collect();
+    let result = evaluate(policy, &household, &[], as_of, &shared);
+    Ok((household, result))
+}

@@ -709,3 +709,26 @@ fn member_to_json(m: &Member) -> Value {
     }
     Value::Object(obj)
 }
+
+impl ParsedHousehold {
+    /// Problems that keep this household out of the store on `today`, as
+    /// Chinese sentences naming the household and member: the data errors,
+    /// and birth dates after today.
+    pub fn problems(&self, today: chrono::NaiveDate) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| e.describe(&self.household.id))
+            .collect();
+        for (i, m) in self.household.members.iter().enumerate() {
+            if m.born().is_some_and(|b| b > today) {
+                out.push(format!(
+                    "户 {} 第{}名成员：出生日期晚于今天",
+                    self.household.id,
+                    i + 1
+                ));
+            }
+        }
+        out
+    }
+}

@@ -23,4 +23,5 @@ pub mod money;
 pub mod pdf;
 pub mod policy;
 pub mod roster;
+pub mod search;
 pub mod store;

@@ -121,19 +121,7 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
             let parsed = parse_file(&text)
                 .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
             let today = today();
-            let mut problems = Vec::new();
-            for p in &parsed {
-                problems.extend(p.errors.iter().map(|e| e.describe(&p.household.id)));
-                for (i, m) in p.household.members.iter().enumerate() {
-                    if m.born().is_some_and(|b| b > today) {
-                        problems.push(format!(
-                            "户 {} 第{}名成员：出生日期晚于今天",
-                            p.household.id,
-                            i + 1
-                        ));
-                    }
-                }
-            }
+            let problems: Vec<String> = parsed.iter().flat_map(|p| p.problems(today)).collect();
             if !problems.is_empty() {
                 return Err(CliError::input(format!(
                     "{} 有 {} 处错误，整份文件未导入：\n{}",

@@ -504,3 +504,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+impl Store {
+    /// ID numbers of this household's cohabiting members that a cohabiting member of another household also holds.
+    pub fn id_numbers_shared_with_others(
+        &self,
+        code: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT m.id_number FROM members m JOIN households h ON h.id = m.household_id
+             WHERE h.code = ?1 AND m.cohabiting = 1 AND m.id_number IS NOT NULL
+               AND EXISTS (SELECT 1 FROM members o WHERE o.id_number = m.id_number
+                           AND o.cohabiting = 1 AND o.household_id <> m.household_id)",
+        )?;
+        let rows = stmt.query_map([code], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,336 @@
+//! `#[tauri::command]`s: typed payloads in, typed results or a Chinese message out.
+
+use std::path::PathBuf;
+
+use bangfu::casefile::{due_list as core_due_list, CaseFile, DueItem};
+use bangfu::casework::{CaseEvent, Measure, Visit};
+use bangfu::household_json::{household_to_json, parse_household};
+use bangfu::search::SearchIndex;
+use bangfu::store::{HouseholdSummary, Store, StoreError};
+use serde::Serialize;
+use serde_json::Value;
+use tauri::State;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::AppState;
+
+/// A command's failure: one message for the caseworker, and field problems when a form was wrong.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    /// What went wrong, in Chinese.
+    pub message: String,
+    /// Each problem found in a form, naming the place.
+    pub problems: Vec<String>,
+}
+
+impl CommandError {
+    fn new(message: impl Into<String>) -> Self {
+        CommandError {
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        CommandError::new(e.to_string())
+    }
+}
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn with_store<T>(state: &State<AppState>, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    let mut store = state
+        .store
+        .lock()
+        .map_err(|_| CommandError::new("数据库正忙，请重试"))?;
+    f(&mut store)
+}
+
+fn reindex(state: &State<AppState>, store: &Store) -> Result<()> {
+    let index = SearchIndex::build(store)?;
+    if let Ok(mut slot) = state.index.lock() {
+        *slot = index;
+    }
+    Ok(())
+}
+
+/// The start screen's facts.
+#[derive(Debug, Serialize)]
+pub struct AppStatus {
+    db_path: String,
+    households: usize,
+    caseworker: Option<String>,
+    device_id: String,
+}
+
+#[tauri::command]
+pub fn app_status(state: State<AppState>) -> Result<AppStatus> {
+    with_store(&state, |store| {
+        Ok(AppStatus {
+            db_path: state.db_path.display().to_string(),
+            households: store.household_summaries(None)?.len(),
+            caseworker: store.setting("caseworker")?,
+            device_id: store.device_id()?,
+        })
+    })
+}
+
+/// Fills an empty store with the demo village and evaluates it.
+#[tauri::command]
+pub fn create_demo(state: State<AppState>) -> Result<usize> {
+    with_store(&state, |store| {
+        let village = bangfu::demo::build(today(), 60);
+        store.write(|tx| {
+            for d in &village {
+                if tx.save_household(&d.household)?.created {
+                    let id = tx.conn().query_row(
+                        "SELECT id FROM households WHERE code = ?1",
+                        [&d.household.id],
+                        |r| r.get::<_, String>(0),
+                    )?;
+                    for v in &d.visits {
+                        tx.save_visit(&id, v)?;
+                    }
+                    for e in &d.events {
+                        tx.save_event(&id, e)?;
+                    }
+                    for m in &d.measures {
+                        tx.save_measure(&id, m)?;
+                    }
+                }
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        let policies = default_policies()?;
+        let (households, report) = bangfu::decisions::evaluate_store(store, &policies, today())
+            .map_err(|e| CommandError::new(e.to_string()))?;
+        bangfu::decisions::save_report(store, &households, &report)?;
+        reindex(&state, store)?;
+        Ok(households.len())
+    })
+}
+
+fn default_policies() -> Result<bangfu::policy::PolicySet> {
+    let policy = bangfu::policy::Policy::from_toml(bangfu::policy::DEFAULT_POLICY_TOML, "内置政策")
+        .map_err(|e| CommandError::new(e.to_string()))?;
+    bangfu::policy::PolicySet::new(vec![policy]).map_err(|e| CommandError::new(e.to_string()))
+}
+
+#[tauri::command]
+pub fn search_households(state: State<AppState>, query: String) -> Result<Vec<HouseholdSummary>> {
+    let index = state
+        .index
+        .lock()
+        .map_err(|_| CommandError::new("搜索索引正忙，请重试"))?;
+    Ok(index.search(&query, 500))
+}
+
+/// Everything the household screen shows.
+#[derive(Debug, Serialize)]
+pub struct HouseholdDetail {
+    household: Value,
+    visits: Vec<Visit>,
+    events: Vec<CaseEvent>,
+    measures: Vec<Measure>,
+    decision: Option<Value>,
+    due: Vec<DueItem>,
+}
+
+#[tauri::command]
+pub fn household_detail(state: State<AppState>, code: String) -> Result<HouseholdDetail> {
+    with_store(&state, |store| {
+        let file = CaseFile::load(store, &code)?;
+        Ok(HouseholdDetail {
+            household: household_to_json(&file.household),
+            decision: file.decision_json(),
+            due: file.due_items(today()),
+            visits: file.visits,
+            events: file.events,
+            measures: file.measures,
+        })
+    })
+}
+
+/// What an ID number says.
+#[derive(Debug, Serialize)]
+pub struct IdFacts {
+    birth_date: String,
+    sex: &'static str,
+}
+
+#[tauri::command]
+pub fn check_id_number(id: String) -> Result<IdFacts> {
+    let info = bangfu::id_number::parse_id_number(id.trim())
+        .map_err(|e| CommandError::new(e.to_string()))?;
+    Ok(IdFacts {
+        birth_date: info.birth_date.to_string(),
+        sex: info.sex.zh(),
+    })
+}
+
+/// Saves a household given as its household.v1 object; nothing is saved when any field is wrong.
+#[tauri::command]
+pub fn save_household(state: State<AppState>, household: Value) -> Result<String> {
+    let parsed = parse_household(&household, 0).map_err(|e| CommandError::new(e.to_string()))?;
+    let problems = parsed.problems(today());
+    if !problems.is_empty() {
+        return Err(CommandError {
+            message: "有填写错误，未保存".into(),
+            problems,
+        });
+    }
+    with_store(&state, |store| {
+        store.write(|tx| tx.save_household(&parsed.household))?;
+        reindex(&state, store)?;
+        Ok(parsed.household.id.clone())
+    })
+}
+
+/// Evaluates a household now (and saves the decision when asked); returns the eval.v1 result.
+#[tauri::command]
+pub fn evaluate_household(state: State<AppState>, code: String, save: bool) -> Result<Value> {
+    with_store(&state, |store| {
+        let policies = default_policies()?;
+        let (household, result) = bangfu::decisions::evaluate_one(store, &policies, &code, today())
+            .map_err(|e| CommandError::new(e.to_string()))?;
+        if save {
+            store.write(|tx| tx.save_decision(&household, &result, today()))?;
+            reindex(&state, store)?;
+        }
+        serde_json::to_value(&result).map_err(|e| CommandError::new(e.to_string()))
+    })
+}
+
+/// Saves a visit, final or draft (a draft survives a crash or restart).
+#[tauri::command]
+pub fn save_visit(state: State<AppState>, code: String, visit: Visit) -> Result<String> {
+    visit
+        .validate()
+        .map_err(|e| CommandError::new(e.to_string()))?;
+    with_store(&state, |store| {
+        let id = store.household_record_id(&code)?;
+        store.write(|tx| tx.save_visit(&id, &visit))?;
+        Ok(visit.id.to_string())
+    })
+}
+
+#[tauri::command]
+pub fn discard_visit(state: State<AppState>, id: uuid::Uuid) -> Result<bool> {
+    with_store(&state, |store| Ok(store.write(|tx| tx.delete_visit(id))?))
+}
+
+#[tauri::command]
+pub fn add_event(state: State<AppState>, code: String, event: CaseEvent) -> Result<()> {
+    with_store(&state, |store| {
+        let id = store.household_record_id(&code)?;
+        Ok(store.write(|tx| tx.save_event(&id, &event))?)
+    })
+}
+
+#[tauri::command]
+pub fn add_measure(state: State<AppState>, code: String, measure: Measure) -> Result<()> {
+    with_store(&state, |store| {
+        let id = store.household_record_id(&code)?;
+        Ok(store.write(|tx| tx.save_measure(&id, &measure))?)
+    })
+}
+
+#[tauri::command]
+pub fn due_list(state: State<AppState>, days: u64) -> Result<Vec<DueItem>> {
+    with_store(&state, |store| {
+        Ok(core_due_list(store, None, today(), days)?)
+    })
+}
+
+#[tauri::command]
+pub fn villages(state: State<AppState>) -> Result<Vec<(String, i64)>> {
+    with_store(&state, |store| Ok(store.villages()?))
+}
+
+fn write_and_open(
+    app: &tauri::AppHandle,
+    state: &State<AppState>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<String> {
+    let path: PathBuf = state.print_dir.join(name);
+    std::fs::create_dir_all(&state.print_dir)
+        .map_err(|e| CommandError::new(format!("无法创建打印目录：{e}")))?;
+    std::fs::write(&path, bytes)
+        .map_err(|e| CommandError::new(format!("无法写入 {}：{e}", path.display())))?;
+    if std::env::var_os("BANGFU_NO_OPEN").is_none() {
+        // A missing PDF viewer is not a failure: the file is there to print.
+        let _ = app
+            .opener()
+            .open_path(path.display().to_string(), None::<&str>);
+    }
+    Ok(path.display().to_string())
+}
+
+#[tauri::command]
+pub fn print_dossier(
+    app: tauri::AppHandle,
+    state: State<AppState>,
+    code: String,
+) -> Result<String> {
+    let bytes = with_store(&state, |store| {
+        let file = CaseFile::load(store, &code)?;
+        bangfu::documents::dossier_pdf(&file, today())
+            .map_err(|e| CommandError::new(format!("生成 PDF 失败：{e}")))
+    })?;
+    write_and_open(&app, &state, &format!("一户一档-{code}.pdf"), &bytes)
+}
+
+#[tauri::command]
+pub fn print_notice(
+    app: tauri::AppHandle,
+    state: State<AppState>,
+    village: String,
+    phone: String,
+) -> Result<String> {
+    let bytes = with_store(&state, |store| {
+        let files = bangfu::casefile::case_files(store, Some(&village))?;
+        let options = bangfu::documents::NoticeOptions {
+            village: village.clone(),
+            from: today(),
+            complaint_phone: if phone.trim().is_empty() {
+                store.setting("complaint_phone")?.unwrap_or_default()
+            } else {
+                phone.clone()
+            },
+            issuer: store
+                .setting("issuer")?
+                .unwrap_or_else(|| format!("{village}委员会")),
+        };
+        bangfu::documents::notice_pdf(&files, &options)
+            .map_err(|e| CommandError::new(format!("生成 PDF 失败：{e}")))
+    })?;
+    write_and_open(&app, &state, &format!("公示-{village}.pdf"), &bytes)
+}
+
+/// Device settings shown on the settings screen.
+const SETTINGS: &[&str] = &["caseworker", "village", "complaint_phone", "issuer"];
+
+#[tauri::command]
+pub fn get_settings(state: State<AppState>) -> Result<Vec<(String, String)>> {
+    with_store(&state, |store| {
+        SETTINGS
+            .iter()
+            .map(|k| Ok(((*k).to_owned(), store.setting(k)?.unwrap_or_default())))
+            .collect()
+    })
+}
+
+#[tauri::command]
+pub fn set_setting(state: State<AppState>, key: String, value: String) -> Result<()> {
+    if !SETTINGS.contains(&key.as_str()) {
+        return Err(CommandError::new(format!("未知的设置项“{key}”")));
+    }
+    with_store(&state, |store| Ok(store.set_setting(&key, value.trim())?))
+}

@@ -1,0 +1,35 @@
+// Typed calls to the app's Tauri commands; every rule lives in the Rust core.
+import { invoke } from '@tauri-apps/api/core'
+import type { CaseEvent, CommandError, DueItem, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, Visit } from './types'
+
+export interface AppStatus { db_path: string; households: number; caseworker: string | null; device_id: string }
+
+export const api = {
+  status: () => invoke<AppStatus>('app_status'),
+  createDemo: () => invoke<number>('create_demo'),
+  search: (query: string) => invoke<HouseholdSummary[]>('search_households', { query }),
+  detail: (code: string) => invoke<HouseholdDetail>('household_detail', { code }),
+  checkId: (id: string) => invoke<{ birth_date: string; sex: string }>('check_id_number', { id }),
+  saveHousehold: (household: Household) => invoke<string>('save_household', { household }),
+  evaluate: (code: string, save: boolean) => invoke<EvalResult>('evaluate_household', { code, save }),
+  saveVisit: (code: string, visit: Visit) => invoke<string>('save_visit', { code, visit }),
+  discardVisit: (id: string) => invoke<boolean>('discard_visit', { id }),
+  addEvent: (code: string, event: CaseEvent) => invoke<void>('add_event', { code, event }),
+  addMeasure: (code: string, measure: Measure) => invoke<void>('add_measure', { code, measure }),
+  due: (days: number) => invoke<DueItem[]>('due_list', { days }),
+  villages: () => invoke<[string, number][]>('villages'),
+  printDossier: (code: string) => invoke<string>('print_dossier', { code }),
+  printNotice: (village: string, phone: string) => invoke<string>('print_notice', { village, phone }),
+  settings: () => invoke<[string, string][]>('get_settings'),
+  setSetting: (key: string, value: string) => invoke<void>('set_setting', { key, value }),
+}
+
+/** The message of a failed command, with each form problem on its own line. */
+export function errorText(e: unknown): string {
+  if (typeof e === 'string') return e
+  const ce = e as CommandError
+  if (ce && typeof ce.message === 'string') {
+    return ce.problems && ce.problems.length ? `${ce.message}：\n${ce.problems.join('\n')}` : ce.message
+  }
+  return String(e)
+}
