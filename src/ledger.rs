@@ -36,7 +36,7 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
         .into_iter()
         .map(|d| (d.code.clone(), d))
         .collect();
-    let last_visits = last_visit_dates(store)?;
+    let last_visits = store.last_visit_dates()?;
     let households = store.households()?;
     for h in &households {
         let head = h.head();
@@ -63,20 +63,13 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
             }),
             &decision.map_or(String::new(), |d| d.as_of.to_string()),
             decision.map_or("", |d| d.policy_version.as_str()),
-            last_visits.get(&h.id).map_or("", String::as_str),
+            &last_visits
+                .get(&h.id)
+                .map_or(String::new(), |d| d.to_string()),
             h.phone.as_deref().unwrap_or(""),
         ])
         .map_err(csv_err)?;
     }
     w.flush().map_err(io)?;
     Ok(households.len())
-}
-
-fn last_visit_dates(store: &Store) -> Result<std::collections::HashMap<String, String>> {
-    let mut stmt = store.conn().prepare(
-        "SELECT h.code, MAX(v.visit_date) FROM visits v JOIN households h ON h.id = v.household_id
-         WHERE v.draft = 0 GROUP BY h.code",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

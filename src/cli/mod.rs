@@ -105,6 +105,8 @@ pub enum Command {
     Report(papers::ReportArgs),
     /// 动态管理到期事项：复核、走访、帮扶措施
     Due(papers::DueArgs),
+    /// 回头看：重复登记、干部近亲属未备案、未按期走访、超期未复核、金额不符
+    Audit(papers::AuditArgs),
     /// 性能测试（结果记入 BENCHMARKS.md）
     Bench {
         /// 生成的户数
@@ -382,6 +384,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Notice(a) => papers::notice(&db, &a),
         Command::Report(a) => papers::report(&db, &a),
         Command::Due(a) => papers::due(&db, &a),
+        Command::Audit(a) => papers::audit(&db, &a),
         Command::Bench { households, dir } => bench(households, &dir),
     }
 }

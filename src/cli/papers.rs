@@ -229,3 +229,40 @@ pub(super) fn due(db: &Path, a: &DueArgs) -> CliResult {
     );
     Ok(())
 }
+
+/// `audit` options.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// 政策文件（默认内置政策）
+    #[arg(long = "policy", value_name = "FILE")]
+    pub policies: Vec<PathBuf>,
+    /// 输出 JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn audit(db: &Path, a: &AuditArgs) -> CliResult {
+    let store = open_existing(db)?;
+    let policies = super::eval::load_policies(&a.policies)?;
+    let findings = crate::audit::audit(&store, &policies, today())
+        .map_err(|e| CliError::failure(e.to_string()))?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&findings)
+                .map_err(|e| CliError::failure(e.to_string()))?
+        );
+        return Ok(());
+    }
+    let mut t = Table::new(&[("户编号", false), ("问题", false), ("情况", false)]);
+    for f in &findings {
+        t.row(vec![
+            f.household.clone(),
+            f.rule.zh().into(),
+            f.detail.clone(),
+        ]);
+    }
+    print!("{}", t.render());
+    println!("回头看：共发现 {} 处问题", findings.len());
+    Ok(())
+}

@@ -94,6 +94,22 @@ impl Tx<'_> {
 }
 
 impl Store {
+    /// Date of the latest final (not draft) visit of each household, by code.
+    pub fn last_visit_dates(&self) -> Result<std::collections::HashMap<String, chrono::NaiveDate>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT h.code, MAX(v.visit_date) FROM visits v JOIN households h ON h.id = v.household_id
+             WHERE v.draft = 0 GROUP BY h.code",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = std::collections::HashMap::new();
+        while let Some(r) = rows.next()? {
+            let code: String = r.get(0)?;
+            let d: String = r.get(1)?;
+            out.insert(code, date(&d, "visits.visit_date")?);
+        }
+        Ok(out)
+    }
+
     /// Visits of a household (record id), oldest first; drafts included.
     pub fn visits(&self, household_id: &str) -> Result<Vec<Visit>> {
         let mut stmt = self.conn().prepare(

@@ -1,0 +1,213 @@
+//! 回头看: the county's look back over the store for the risks its work
+//! plans name — the same person in two households, relatives of village staff
+//! without a registration, payments with no recent visit, decisions older than
+//! the review cadence, and stored amounts that a fresh evaluation contradicts.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::dates::add_months;
+use crate::decisions::evaluate_households;
+use crate::engine::Class;
+use crate::id_number::mask_id_number;
+use crate::money::format_amount;
+use crate::policy::PolicySet;
+use crate::store::{Result, Store, StoreError};
+
+/// The rule a finding breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Rule {
+    /// The same ID number in two households (重复享受).
+    DuplicateIdNumber,
+    /// A household with village staff (or a staff member's listed relative) not registered as 近亲属备案.
+    CadreRelativeUnregistered,
+    /// Paid, but no home visit within the last review period.
+    PaidWithoutVisit,
+    /// The latest decision is older than the review cadence.
+    DecisionStale,
+    /// The stored amount differs from a fresh evaluation.
+    AmountDiffers,
+}
+
+impl Rule {
+    /// Chinese name of the rule.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Rule::DuplicateIdNumber => "身份证号重复登记",
+            Rule::CadreRelativeUnregistered => "干部近亲属未备案",
+            Rule::PaidWithoutVisit => "享受待遇但未按期走访",
+            Rule::DecisionStale => "认定结果超过复核周期",
+            Rule::AmountDiffers => "保障金额与重新评估不符",
+        }
+    }
+}
+
+/// One finding: the household, the rule and what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Household code.
+    pub household: String,
+    /// Rule broken.
+    pub rule: Rule,
+    /// What was seen, in Chinese (ID numbers masked).
+    pub detail: String,
+}
+
+/// A person on the village staff list (settings key `staff`: JSON list of `{name, id_number}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct StaffMember {
+    /// Name.
+    pub name: String,
+    /// ID number.
+    pub id_number: String,
+}
+
+/// Reads the staff list from the store's settings.
+pub fn staff_list(store: &Store) -> Result<Vec<StaffMember>> {
+    match store.setting("staff")? {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+            place: "settings.staff".into(),
+            problem: e.to_string(),
+        }),
+    }
+}
+
+/// Runs every check on `today`.
+pub fn audit(
+    store: &Store,
+    policies: &PolicySet,
+    today: NaiveDate,
+) -> std::result::Result<Vec<Finding>, crate::decisions::EvalStoreError> {
+    let policy = policies.in_force(today)?;
+    let households = store.households()?;
+    let decisions: HashMap<String, _> = store
+        .latest_decisions()?
+        .into_iter()
+        .map(|d| (d.code.clone(), d))
+        .collect();
+    let staff = staff_list(store)?;
+    let staff_ids: HashSet<&str> = staff.iter().map(|s| s.id_number.as_str()).collect();
+    let staff_names: HashSet<&str> = staff.iter().map(|s| s.name.as_str()).collect();
+    let mut findings = Vec::new();
+
+    let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
+    for h in &households {
+        for (_, m) in h.cohabiting() {
+            if let Some(id) = m.id_number.as_deref() {
+                holders.entry(id).or_default().push(&h.id);
+            }
+        }
+    }
+    for (id, codes) in &holders {
+        if codes.len() > 1 {
+            for code in codes {
+                let others: Vec<&str> = codes.iter().copied().filter(|c| c != code).collect();
+                findings.push(Finding {
+                    household: (*code).to_owned(),
+                    rule: Rule::DuplicateIdNumber,
+                    detail: format!(
+                        "身份证号 {} 同时登记在 {}",
+                        mask_id_number(id),
+                        others.join("、")
+                    ),
+                });
+            }
+        }
+    }
+
+    for h in households.iter().filter(|h| !h.cadre_relative) {
+        let staff_here: Vec<&str> = h
+            .members
+            .iter()
+            .filter(|m| {
+                m.id_number
+                    .as_deref()
+                    .is_some_and(|id| staff_ids.contains(id))
+            })
+            .map(|m| m.name.as_str())
+            .chain(
+                h.members
+                    .iter()
+                    .flat_map(|m| m.supporters.iter().flatten())
+                    .map(|s| s.name.as_str())
+                    .filter(|n| staff_names.contains(n)),
+            )
+            .collect();
+        if !staff_here.is_empty() {
+            findings.push(Finding {
+                household: h.id.clone(),
+                rule: Rule::CadreRelativeUnregistered,
+                detail: format!(
+                    "本户与村（社区）工作人员 {} 有亲属关系，但未登记近亲属备案",
+                    staff_here.join("、")
+                ),
+            });
+        }
+    }
+
+    let last_visits = store.last_visit_dates()?;
+    let report = evaluate_households(&households, policies, today)?;
+    for (h, fresh) in households.iter().zip(&report.results) {
+        let Some(stored) = decisions.get(&h.id) else {
+            continue;
+        };
+        let class = fresh
+            .decision
+            .as_ref()
+            .and_then(|d| d.household_class)
+            .unwrap_or(Class::A);
+        let months = match class {
+            Class::C => policy.dibao.review_months_c,
+            Class::A | Class::B => policy.dibao.review_months_ab,
+        };
+        if stored.total_monthly > rust_decimal::Decimal::ZERO {
+            let visited = last_visits
+                .get(&h.id)
+                .is_some_and(|d| add_months(*d, months) >= today);
+            if !visited {
+                findings.push(Finding {
+                    household: h.id.clone(),
+                    rule: Rule::PaidWithoutVisit,
+                    detail: format!(
+                        "每月领取 {} 元，最近{}个月内没有入户走访记录（最近一次：{}）",
+                        format_amount(stored.total_monthly),
+                        months,
+                        last_visits
+                            .get(&h.id)
+                            .map_or("无".into(), |d| d.to_string())
+                    ),
+                });
+            }
+        }
+        if add_months(stored.as_of, months) < today {
+            findings.push(Finding {
+                household: h.id.clone(),
+                rule: Rule::DecisionStale,
+                detail: format!(
+                    "最近一次认定在 {}，已超过{}个月的复核周期",
+                    stored.as_of, months
+                ),
+            });
+        }
+        if fresh.total_monthly() != stored.total_monthly || fresh.status != stored.status {
+            findings.push(Finding {
+                household: h.id.clone(),
+                rule: Rule::AmountDiffers,
+                detail: format!(
+                    "保存的认定为{} {} 元，按现行政策 {} 重新评估为{} {} 元",
+                    stored.status.zh(),
+                    format_amount(stored.total_monthly),
+                    policy.version,
+                    fresh.status.zh(),
+                    format_amount(fresh.total_monthly())
+                ),
+            });
+        }
+    }
+    findings.sort_by(|a, b| (&a.household, a.rule).cmp(&(&b.household, b.rule)));
+    Ok(findings)
+}

@@ -1,0 +1,134 @@
+// End-to-end test of the real desktop app: the built binary in a real
+// window under Xvfb, driven through tauri-driver and WebKitWebDriver.
+// Run by scripts/e2e.sh, which builds the app and starts the drivers.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { remote } from 'webdriverio'
+
+const app = process.env.BANGFU_APP
+const shots = process.env.BANGFU_SCREENSHOTS ?? 'screenshots'
+const printDir = process.env.BANGFU_PRINT_DIR
+let browser
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function clickText(selector, text) {
+  const el = await browser.$(`${selector}*=${text}`)
+  await el.waitForClickable({ timeout: 15000 })
+  await el.click()
+}
+
+async function typeInto(selector, text) {
+  const el = await browser.$(selector)
+  await el.waitForDisplayed({ timeout: 15000 })
+  await el.click()
+  await el.clearValue()
+  await el.setValue(text)
+}
+
+async function shot(name) {
+  mkdirSync(shots, { recursive: true })
+  await sleep(400)
+  await browser.saveScreenshot(join(shots, `${name}.png`))
+}
+
+before(async () => {
+  assert.ok(app && existsSync(app), `BANGFU_APP must name the built app (got ${app})`)
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'error',
+    capabilities: { browserName: 'wry', 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: app } },
+  })
+})
+
+after(async () => {
+  await browser?.deleteSession()
+})
+
+test('first start offers the demo village and lists it', async () => {
+  await clickText('button', '导入演示数据')
+  const table = await browser.$('#household-table')
+  await table.waitForDisplayed({ timeout: 30000 })
+  await browser.waitUntil(async () => (await browser.$$('#household-table .el-table__row')).length > 50, { timeout: 30000 })
+  await shot('01-household-list')
+  await typeInto('#search input', '田心寨')
+  await browser.waitUntil(async () => {
+    const rows = await browser.$$('#household-table .el-table__row')
+    return rows.length > 0 && rows.length < 100
+  }, { timeout: 10000 })
+})
+
+test('create a household, add members, save, evaluate, visit, print', async () => {
+  await (await browser.$('#new-household')).click()
+  await typeInto('#new-code input', 'E2E-001')
+  await typeInto('#new-head input', '端对端')
+  await typeInto('#new-head-id input', '341024198104120119')
+  await typeInto('#new-village input', '测试村')
+  await clickText('button', '创建并填写详情')
+  await (await browser.$('#add-member')).waitForClickable({ timeout: 15000 })
+
+  // A bad ID number is a clear error and the typed data stays.
+  await (await browser.$('#add-member')).click()
+  const names = await browser.$$('.member-name input')
+  await names[1].setValue('端小妹')
+  const ids = await browser.$$('.member-id input')
+  await ids[1].setValue('341024201506010321')
+  await (await browser.$('#save-household')).click()
+  const problems = await browser.$('#form-problems')
+  await problems.waitForDisplayed({ timeout: 10000 })
+  assert.match(await problems.getText(), /身份证号/)
+  assert.equal(await (await browser.$$('.member-name input'))[1].getValue(), '端小妹')
+
+  await ids[1].clearValue()
+  await ids[1].setValue('341024201506010320')
+  await (await browser.$$('.add-income'))[0].click()
+  const incomes = await browser.$$('.income-annual input')
+  await incomes[0].setValue('6000')
+  await (await browser.$('#save-household')).click()
+  await browser.waitUntil(async () => !(await (await browser.$('#form-problems')).isDisplayed().catch(() => false)), { timeout: 10000 })
+  await shot('02-household-detail')
+
+  await clickText('.el-tabs__item', '资格评估')
+  await (await browser.$('#evaluate-save')).click()
+  const total = await browser.$('#eval-total')
+  await total.waitForDisplayed({ timeout: 10000 })
+  const reasons = await browser.$$('.eval-reason')
+  assert.ok(reasons.length > 0, 'the decision explains itself')
+  await shot('03-eligibility')
+
+  await clickText('.el-tabs__item', '入户调查')
+  await (await browser.$('#new-visit')).click()
+  await typeInto('.visit-worker-0 input', '方晓燕')
+  await typeInto('.visit-worker-1 input', '洪卫东')
+  await typeInto('#visit-findings textarea', '看：房屋安全；查：证件齐全；算：人均收入低于标准；访：邻居属实。')
+  await sleep(1200) // the draft autosaves
+  await shot('04-visit-form')
+  await (await browser.$('#finish-visit')).click()
+  await browser.waitUntil(async () => (await (await browser.$('#visit-table')).getText()).includes('方晓燕'), { timeout: 10000 })
+
+  await (await browser.$('#print-dossier')).click()
+  await sleep(3000)
+  const pdf = join(printDir, '一户一档-E2E-001.pdf')
+  await browser.waitUntil(() => existsSync(pdf), { timeout: 20000 })
+  const text = execFileSync('pdftotext', [pdf, '-']).toString()
+  assert.match(text, /端对端/)
+  assert.match(text, /端小妹/)
+})
+
+test('due list and notice screens', async () => {
+  await (await browser.$('#nav-due')).click()
+  await (await browser.$('#due-table')).waitForDisplayed({ timeout: 10000 })
+  await shot('05-due-list')
+  await (await browser.$('#nav-print')).click()
+  await (await browser.$('#print-notice')).waitForClickable({ timeout: 10000 })
+  await (await browser.$('#print-notice')).click()
+  await (await browser.$('#notice-path')).waitForDisplayed({ timeout: 20000 })
+  const path = (await (await browser.$('#notice-path')).getText()).replace('已生成：', '').trim()
+  assert.ok(existsSync(path))
+  const text = readFileSync(path).length
+  assert.ok(text > 1000)
+})
