@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every check and test of bangfu. On a fresh Debian 12 machine it first
-# installs what the tests need (poppler-utils to read the PDFs back, the CJK
-# fonts the desktop webview renders with), so it needs no set-up.
+# installs what the tests need (poppler-utils to read the PDFs back, webkit
+# and its WebDriver for the desktop app, the CJK fonts the webview renders
+# with; tauri-driver and the UI's npm packages), so it needs no set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(poppler-utils fonts-noto-cjk sqlite3)
+apt_packages=(poppler-utils fonts-noto-cjk sqlite3 minisign age)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -27,3 +28,5 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked
 cargo test --doc --locked
+echo "== desktop app: UI unit tests, build, end-to-end in a real window"
+scripts/e2e.sh

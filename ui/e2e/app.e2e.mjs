@@ -21,12 +21,19 @@ async function clickText(selector, text) {
   await el.click()
 }
 
+// Replaces a field's text by typing, so Vue sees every input event
+// (WebKit's clear does not fire one).
+async function replaceText(el, text) {
+  await el.click()
+  await browser.keys(['Control', 'a'])
+  await browser.keys(['Backspace'])
+  await el.addValue(text)
+}
+
 async function typeInto(selector, text) {
   const el = await browser.$(selector)
   await el.waitForDisplayed({ timeout: 15000 })
-  await el.click()
-  await el.clearValue()
-  await el.setValue(text)
+  await replaceText(el, text)
 }
 
 async function shot(name) {
@@ -41,6 +48,7 @@ before(async () => {
     hostname: '127.0.0.1',
     port: 4444,
     logLevel: 'error',
+    connectionRetryTimeout: 120000,
     capabilities: { browserName: 'wry', 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: app } },
   })
 })
@@ -55,7 +63,7 @@ test('first start offers the demo village and lists it', async () => {
   await table.waitForDisplayed({ timeout: 30000 })
   await browser.waitUntil(async () => (await browser.$$('#household-table .el-table__row')).length > 50, { timeout: 30000 })
   await shot('01-household-list')
-  await typeInto('#search input', '田心寨')
+  await typeInto('#search', '田心寨')
   await browser.waitUntil(async () => {
     const rows = await browser.$$('#household-table .el-table__row')
     return rows.length > 0 && rows.length < 100
@@ -64,31 +72,33 @@ test('first start offers the demo village and lists it', async () => {
 
 test('create a household, add members, save, evaluate, visit, print', async () => {
   await (await browser.$('#new-household')).click()
-  await typeInto('#new-code input', 'E2E-001')
-  await typeInto('#new-head input', '端对端')
-  await typeInto('#new-head-id input', '341024198104120119')
-  await typeInto('#new-village input', '测试村')
+  await typeInto('#new-code', 'E2E-001')
+  await typeInto('#new-head', '端对端')
+  await typeInto('#new-head-id', '341024198104120119')
+  await typeInto('#new-village', '测试村')
   await clickText('button', '创建并填写详情')
   await (await browser.$('#add-member')).waitForClickable({ timeout: 15000 })
 
   // A bad ID number is a clear error and the typed data stays.
   await (await browser.$('#add-member')).click()
   const names = await browser.$$('.member-name input')
-  await names[1].setValue('端小妹')
+  await replaceText(names[1], '端小妹')
   const ids = await browser.$$('.member-id input')
-  await ids[1].setValue('341024201506010321')
+  await replaceText(ids[1], '341024201506010321')
   await (await browser.$('#save-household')).click()
   const problems = await browser.$('#form-problems')
   await problems.waitForDisplayed({ timeout: 10000 })
   assert.match(await problems.getText(), /身份证号/)
   assert.equal(await (await browser.$$('.member-name input'))[1].getValue(), '端小妹')
 
-  await ids[1].clearValue()
-  await ids[1].setValue('341024201506010320')
+  await replaceText(ids[1], '341024201506010320')
   await (await browser.$$('.add-income'))[0].click()
   const incomes = await browser.$$('.income-annual input')
-  await incomes[0].setValue('6000')
+  await replaceText(incomes[0], '6000')
   await (await browser.$('#save-household')).click()
+  await sleep(1500)
+  const left = await browser.$('#form-problems')
+  if (await left.isDisplayed().catch(() => false)) console.error('form problems:', await left.getText())
   await browser.waitUntil(async () => !(await (await browser.$('#form-problems')).isDisplayed().catch(() => false)), { timeout: 10000 })
   await shot('02-household-detail')
 
@@ -104,11 +114,16 @@ test('create a household, add members, save, evaluate, visit, print', async () =
   await (await browser.$('#new-visit')).click()
   await typeInto('.visit-worker-0 input', '方晓燕')
   await typeInto('.visit-worker-1 input', '洪卫东')
-  await typeInto('#visit-findings textarea', '看：房屋安全；查：证件齐全；算：人均收入低于标准；访：邻居属实。')
+  await typeInto('#visit-findings', '看：房屋安全；查：证件齐全；算：人均收入低于标准；访：邻居属实。')
   await sleep(1200) // the draft autosaves
   await shot('04-visit-form')
-  await (await browser.$('#finish-visit')).click()
-  await browser.waitUntil(async () => (await (await browser.$('#visit-table')).getText()).includes('方晓燕'), { timeout: 10000 })
+  const finish = await browser.$('#finish-visit')
+  await finish.scrollIntoView()
+  await finish.click()
+  await browser.waitUntil(async () => !(await (await browser.$('#visit-form')).isExisting()), { timeout: 10000 })
+  const visitRow = await browser.$('#visit-table .el-table__row')
+  await visitRow.waitForExist({ timeout: 10000 })
+  assert.match(await browser.getPageSource(), /方晓燕、洪卫东/)
 
   await (await browser.$('#print-dossier')).click()
   await sleep(3000)
