@@ -550,11 +550,14 @@ pub(super) fn log_verify(db: &Path) -> CliResult {
     }
 }
 
+/// Device settings: the caseworker, the village, and what the notice prints.
+const SETTINGS: &[&str] = &["caseworker", "village", "complaint_phone", "issuer"];
+
 pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
     let mut store = open(db)?;
     match c {
         SettingsCommand::Set { key, value } => {
-            if !["caseworker", "village"].contains(&key.as_str()) {
+            if !SETTINGS.contains(&key.as_str()) {
                 return Err(CliError::input(format!(
                     "未知的设置项“{key}”；可用：caseworker、village"
                 )));
@@ -565,7 +568,7 @@ pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
         }
         SettingsCommand::Show => {
             println!("设备编号：{}", store.device_id()?);
-            for key in ["caseworker", "village"] {
+            for key in SETTINGS {
                 println!(
                     "{key}：{}",
                     store.setting(key)?.unwrap_or_else(|| "（未设置）".into())

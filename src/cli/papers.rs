@@ -100,12 +100,13 @@ pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
     if files.is_empty() {
         return Err(CliError::input(format!("数据库中没有“{village}”的户")));
     }
-    let (each, combined) = village_dossiers(&files, village, printed).map_err(pdf_error)?;
-    for (code, bytes) in &each {
+    let village_files = village_dossiers(&files, village, printed).map_err(pdf_error)?;
+    let (each, combined) = (&village_files.each, &village_files.combined);
+    for (code, bytes) in each {
         write_file_atomically(&a.out.join(format!("{code}.pdf")), bytes)?;
     }
     let all = a.out.join(format!("{village}-一户一档合订本.pdf"));
-    write_file_atomically(&all, &combined)?;
+    write_file_atomically(&all, combined)?;
     println!(
         "已生成 {village} {} 户的一户一档（每户一个 PDF）和合订本 {}",
         each.len(),
@@ -135,13 +136,7 @@ pub(super) fn notice(db: &Path, a: &NoticeArgs) -> CliResult {
         },
         issuer: match &a.issuer {
             Some(i) => i.clone(),
-            None => setting(
-                "issuer",
-                &format!(
-                    "{}村（居）民委员会",
-                    a.village.trim_end_matches(['村', '社', '区'])
-                ),
-            )?,
+            None => setting("issuer", &crate::documents::default_issuer(&a.village))?,
         },
     };
     write_file_atomically(&a.out, &notice_pdf(&files, &options).map_err(pdf_error)?)?;

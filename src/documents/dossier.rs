@@ -21,12 +21,20 @@ pub fn dossier_pdf(file: &CaseFile, printed: NaiveDate) -> Result<Vec<u8>, PdfEr
     doc.to_bytes()
 }
 
-/// Renders every household of a village: one PDF each (code, bytes) and one combined file to print.
+/// A village's dossiers: one PDF per household and one combined file to print.
+pub struct VillageDossiers {
+    /// (household code, PDF) in code order.
+    pub each: Vec<(String, Vec<u8>)>,
+    /// All of them in one file.
+    pub combined: Vec<u8>,
+}
+
+/// Renders every household of a village.
 pub fn village_dossiers(
     files: &[CaseFile],
     village: &str,
     printed: NaiveDate,
-) -> Result<(Vec<(String, Vec<u8>)>, Vec<u8>), PdfError> {
+) -> Result<VillageDossiers, PdfError> {
     let mut each = Vec::with_capacity(files.len());
     let mut combined = new_document(village)?;
     for (i, file) in files.iter().enumerate() {
@@ -38,7 +46,10 @@ pub fn village_dossiers(
         }
         write_dossier(&mut combined, file, printed);
     }
-    Ok((each, combined.to_bytes()?))
+    Ok(VillageDossiers {
+        each,
+        combined: combined.to_bytes()?,
+    })
 }
 
 fn new_document(village: &str) -> Result<Document, PdfError> {
@@ -332,7 +343,14 @@ fn write_decision(doc: &mut Document, file: &CaseFile) {
     if let Some(s) = field("standard") {
         doc.key_value("保障标准", format!("{s} 元/人·月"));
     }
-    doc.key_value("保障人口", json["household_size"].to_string());
+    doc.key_value(
+        "保障人口",
+        format!("{} 人", crate::documents::persons_covered(file)),
+    );
+    doc.key_value(
+        "低保计算人口",
+        format!("{} 人（不含特困供养人员）", json["household_size"]),
+    );
     if let Some(p) = field("per_capita_income") {
         doc.key_value("月人均收入", format!("{p} 元"));
     }

@@ -5,8 +5,8 @@ mod dossier;
 mod notice;
 mod report;
 
-pub use dossier::{dossier_pdf, village_dossiers};
-pub use notice::{notice_pdf, NoticeOptions, NoticeRow};
+pub use dossier::{dossier_pdf, village_dossiers, VillageDossiers};
+pub use notice::{notice_pdf, persons_covered, NoticeOptions, NoticeRow};
 pub use report::{report_csv, report_pdf, Summary};
 
 use crate::engine::Status;
@@ -21,5 +21,16 @@ pub fn program_zh(status: Status) -> &'static str {
         Status::LowIncome => "低收入",
         Status::Ineligible => "不符合救助条件",
         Status::Invalid => "数据待核实",
+    }
+}
+
+/// Who signs a notice by default: 田心寨村 → 田心寨村民委员会, 黎阳社区 → 黎阳社区居民委员会.
+pub fn default_issuer(village: &str) -> String {
+    if village.ends_with("社区") || village.ends_with("居委会") {
+        format!("{village}居民委员会")
+    } else if village.ends_with('村') {
+        format!("{village}民委员会")
+    } else {
+        format!("{village}村（居）民委员会")
     }
 }

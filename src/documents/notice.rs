@@ -42,36 +42,50 @@ pub struct NoticeRow {
     pub amount: Decimal,
 }
 
+/// Persons covered by a household's latest decision: the 低保 household and
+/// its 特困 members, or only the 特困 or 单人保 persons when that is all that is paid.
+pub fn persons_covered(file: &CaseFile) -> usize {
+    covered(file).map_or(0, |(_, n)| n)
+}
+
+fn covered(file: &CaseFile) -> Option<(&'static str, usize)> {
+    let d = file.decision.as_ref()?;
+    if d.total_monthly <= Decimal::ZERO {
+        return None;
+    }
+    let json = file.decision_json()?;
+    let members = json["members"].as_array().cloned().unwrap_or_default();
+    let tekun = members.iter().filter(|m| m["tekun"] == true).count();
+    let single = members
+        .iter()
+        .filter(|m| m["single_person_dibao"] == true)
+        .count();
+    let size = json["household_size"].as_u64().unwrap_or(0) as usize;
+    Some(match d.status {
+        Status::Tekun => ("特困人员供养", tekun),
+        Status::Marginal if tekun == 0 => ("低保（单人保）", single),
+        Status::Dibao | Status::GradualExit if tekun > 0 => ("低保、特困人员供养", size + tekun),
+        Status::Dibao | Status::GradualExit => (crate::documents::program_zh(d.status), size),
+        Status::Marginal => ("特困人员供养、单人保", tekun + single),
+        // Only the 特困 members are paid when the rest of the household is not eligible.
+        _ => ("特困人员供养", tekun),
+    })
+}
+
 /// The lines of the notice: households receiving support, by code.
 pub fn notice_rows(files: &[CaseFile]) -> Vec<NoticeRow> {
     files
         .iter()
         .filter_map(|f| {
-            let d = f.decision.as_ref()?;
-            if d.total_monthly <= Decimal::ZERO {
-                return None;
-            }
-            let json = f.decision_json()?;
-            let members = json["members"].as_array().cloned().unwrap_or_default();
-            let tekun = members.iter().filter(|m| m["tekun"] == true).count();
-            let single = members
-                .iter()
-                .filter(|m| m["single_person_dibao"] == true)
-                .count();
-            let size = json["household_size"].as_u64().unwrap_or(0) as usize;
-            let (program, covered) = match d.status {
-                Status::Tekun => ("特困人员供养", tekun),
-                Status::Marginal => ("低保（单人保）", single),
-                Status::Dibao | Status::GradualExit if tekun > 0 => {
-                    ("低保、特困人员供养", size + tekun)
-                }
-                s => (crate::documents::program_zh(s), size + tekun),
-            };
+            let (program, covered) = covered(f)?;
             Some(NoticeRow {
                 head: f.household.head().map_or(String::new(), |m| m.name.clone()),
                 covered,
                 program,
-                amount: d.total_monthly,
+                amount: f
+                    .decision
+                    .as_ref()
+                    .map_or(Decimal::ZERO, |d| d.total_monthly),
             })
         })
         .collect()
