@@ -12,6 +12,7 @@ use crate::casework::*;
 use crate::dates::add_months;
 use crate::id_number::make_id_number;
 use crate::model::*;
+use crate::store::{Store, StoreError};
 
 /// Region code of the demo county (matches the default policy).
 pub const REGION: &str = "341024";
@@ -464,4 +465,44 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
         events,
         measures,
     }
+}
+
+/// Writes the demo village into a store (households already there are left
+/// alone), then evaluates every household under the built-in policy and saves
+/// the decisions. Returns how many households were new, and the evaluation.
+pub fn install(
+    store: &mut Store,
+    as_of: NaiveDate,
+    per_village: usize,
+) -> Result<(usize, Vec<Household>, crate::engine::Report), crate::decisions::EvalStoreError> {
+    let village = build(as_of, per_village);
+    let created = store.write(|tx| {
+        let mut created = 0;
+        for d in &village {
+            if !tx.save_household(&d.household)?.created {
+                continue;
+            }
+            created += 1;
+            let id: String = tx.conn().query_row(
+                "SELECT id FROM households WHERE code = ?1",
+                [&d.household.id],
+                |r| r.get(0),
+            )?;
+            for v in &d.visits {
+                tx.save_visit(&id, v)?;
+            }
+            for e in &d.events {
+                tx.save_event(&id, e)?;
+            }
+            for m in &d.measures {
+                tx.save_measure(&id, m)?;
+            }
+        }
+        Ok::<_, StoreError>(created)
+    })?;
+    let policy = crate::policy::Policy::from_toml(crate::policy::DEFAULT_POLICY_TOML, "内置政策")?;
+    let policies = crate::policy::PolicySet::new(vec![policy])?;
+    let (households, report) = crate::decisions::evaluate_store(store, &policies, as_of)?;
+    crate::decisions::save_report(store, &households, &report)?;
+    Ok((created, households, report))
 }

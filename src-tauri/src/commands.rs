@@ -85,32 +85,8 @@ pub fn app_status(state: State<AppState>) -> Result<AppStatus> {
 #[tauri::command]
 pub fn create_demo(state: State<AppState>) -> Result<usize> {
     with_store(&state, |store| {
-        let village = bangfu::demo::build(today(), 60);
-        store.write(|tx| {
-            for d in &village {
-                if tx.save_household(&d.household)?.created {
-                    let id = tx.conn().query_row(
-                        "SELECT id FROM households WHERE code = ?1",
-                        [&d.household.id],
-                        |r| r.get::<_, String>(0),
-                    )?;
-                    for v in &d.visits {
-                        tx.save_visit(&id, v)?;
-                    }
-                    for e in &d.events {
-                        tx.save_event(&id, e)?;
-                    }
-                    for m in &d.measures {
-                        tx.save_measure(&id, m)?;
-                    }
-                }
-            }
-            Ok::<_, StoreError>(())
-        })?;
-        let policies = default_policies()?;
-        let (households, report) = bangfu::decisions::evaluate_store(store, &policies, today())
+        let (_, households, _) = bangfu::demo::install(store, today(), 60)
             .map_err(|e| CommandError::new(e.to_string()))?;
-        bangfu::decisions::save_report(store, &households, &report)?;
         reindex(&state, store)?;
         Ok(households.len())
     })

@@ -54,35 +54,10 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
     if store.setting("caseworker")?.is_none() {
         store.set_setting("caseworker", "演示协理员")?;
     }
-    let village = crate::demo::build(as_of, args.per_village.max(1));
-    let created = store.write(|tx| {
-        let mut created = 0;
-        for d in &village {
-            let outcome = tx.save_household(&d.household)?;
-            if outcome.created {
-                created += 1;
-                let id = tx.conn().query_row(
-                    "SELECT id FROM households WHERE code = ?1",
-                    [&d.household.id],
-                    |r| r.get::<_, String>(0),
-                )?;
-                for v in &d.visits {
-                    tx.save_visit(&id, v)?;
-                }
-                for e in &d.events {
-                    tx.save_event(&id, e)?;
-                }
-                for m in &d.measures {
-                    tx.save_measure(&id, m)?;
-                }
-            }
-        }
-        Ok::<_, StoreError>(created)
-    })?;
+    let (created, households, report) =
+        crate::demo::install(&mut store, as_of, args.per_village.max(1))
+            .map_err(|e| CliError::failure(e.to_string()))?;
     let policies = eval::load_policies(&[])?;
-    let (households, report) = crate::decisions::evaluate_store(&store, &policies, as_of)
-        .map_err(|e| CliError::failure(e.to_string()))?;
-    crate::decisions::save_report(&mut store, &households, &report)?;
 
     let mut by_status: std::collections::BTreeMap<&str, (usize, rust_decimal::Decimal)> =
         Default::default();
