@@ -39,10 +39,8 @@ pub fn evaluate_households(
 ) -> Result<Report, PolicyError> {
     let policy = policies.in_force(as_of)?;
     let shared = shared_id_numbers(households.iter());
-    let results = households
-        .iter()
-        .map(|h| evaluate(policy, h, &[], as_of, &shared))
-        .collect();
+    let results =
+        crate::engine::map_in_parallel(households, |h| evaluate(policy, h, &[], as_of, &shared));
     Ok(Report { as_of, results })
 }
 
