@@ -151,6 +151,43 @@ pub fn run_eval_benchmarks(
     Ok(figures)
 }
 
+/// Runs the sync benchmarks (`bangfu bench --sync`) in `work_dir`: a bundle
+/// export of 10,000 changes and a county import of 100 bundles of about 1,000
+/// entries, each by the real binary `exe`; returns the figures and notes
+/// (data sizes, bytes per household change).
+pub fn run_sync_benchmarks(
+    work_dir: &Path,
+    exe: &Path,
+) -> Result<(Vec<Figure>, Vec<String>), String> {
+    let t = Instant::now();
+    let p = crate::sync::bench::prepare(work_dir)?;
+    let mut notes = vec![format!(
+        "data prepared in {:.1} s",
+        t.elapsed().as_secs_f64()
+    )];
+    notes.extend(p.notes);
+    let db = p.export_db.display().to_string();
+    let out = p.export_out.display().to_string();
+    let mut figures = vec![run_child(
+        exe,
+        &["--db", &db, "bundle", "export", "--out", &out],
+        "bundle export, 10,000 entries (process)",
+        p.export_entries,
+    )?];
+    let county = p.county_db.display().to_string();
+    let acks = p.ack_dir.display().to_string();
+    let files: Vec<String> = p.bundles.iter().map(|b| b.display().to_string()).collect();
+    let mut args = vec!["--db", &county, "county", "import", "--ack-dir", &acks];
+    args.extend(files.iter().map(String::as_str));
+    figures.push(run_child(
+        exe,
+        &args,
+        &format!("county import, {} bundles (process)", files.len()),
+        p.bundle_entries as usize,
+    )?);
+    Ok((figures, notes))
+}
+
 /// Runs this program as a child with output discarded; times it and reads its peak memory.
 fn run_child(exe: &Path, args: &[&str], name: &str, items: usize) -> Result<Figure, String> {
     let t = Instant::now();

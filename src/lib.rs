@@ -26,3 +26,4 @@ pub mod policy;
 pub mod roster;
 pub mod search;
 pub mod store;
+pub mod sync;

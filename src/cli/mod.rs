@@ -6,6 +6,7 @@
 mod commands;
 mod eval;
 mod papers;
+pub mod sync;
 mod text;
 
 use std::path::PathBuf;
@@ -107,6 +108,18 @@ pub enum Command {
     Due(papers::DueArgs),
     /// 回头看：重复登记、干部近亲属未备案、未按期走访、超期未复核、金额不符
     Audit(papers::AuditArgs),
+    /// 设备身份：建立、查看，导入县级公钥
+    #[command(subcommand)]
+    Device(sync::DeviceCommand),
+    /// 数据包：导出给县里（签名、加密），导入县里的回执
+    #[command(subcommand)]
+    Bundle(sync::BundleCommand),
+    /// 县级：初始化、登记设备、导入数据包、冲突、签发政策
+    #[command(subcommand)]
+    County(sync::CountyCommand),
+    /// 政策文件：导入县里签发的政策
+    #[command(subcommand)]
+    Policy(sync::PolicyCommand),
     /// 性能测试（结果记入 BENCHMARKS.md）
     Bench {
         /// 生成的户数
@@ -115,6 +128,9 @@ pub enum Command {
         /// 存放测试文件的目录
         #[arg(long, default_value = "target/bench")]
         dir: PathBuf,
+        /// 只测同步数据包（导出、县级导入、每户变更字节数）
+        #[arg(long)]
+        sync: bool,
     },
 }
 
@@ -385,7 +401,16 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Report(a) => papers::report(&db, &a),
         Command::Due(a) => papers::due(&db, &a),
         Command::Audit(a) => papers::audit(&db, &a),
-        Command::Bench { households, dir } => bench(households, &dir),
+        Command::Device(c) => sync::device(&db, c),
+        Command::Bundle(c) => sync::bundle(&db, c),
+        Command::County(c) => sync::county(&db, c),
+        Command::Policy(c) => sync::policy(&db, c),
+        Command::Bench {
+            dir, sync: true, ..
+        } => sync::bench(&dir),
+        Command::Bench {
+            households, dir, ..
+        } => bench(households, &dir),
     }
 }
 

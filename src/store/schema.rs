@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// Each entry brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -123,7 +124,70 @@ CREATE TABLE decisions (
     result_json    TEXT NOT NULL
 );
 CREATE INDEX decisions_household ON decisions (household_id, as_of);
-"#];
+"#,
+    r#"
+-- Sync (county side): registered devices, imported bundles, who last set
+-- each field, and same-field conflicts between devices. Not change-logged.
+CREATE TABLE sync_devices (
+    device_id     TEXT PRIMARY KEY,
+    caseworker    TEXT NOT NULL,
+    village       TEXT NOT NULL,
+    public_key    TEXT NOT NULL,
+    key_id        TEXT NOT NULL,
+    age_recipient TEXT NOT NULL,
+    base_seq      INTEGER NOT NULL,
+    base_hash     TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    last_sequence INTEGER NOT NULL DEFAULT 0,
+    last_seq      INTEGER NOT NULL,
+    last_hash     TEXT NOT NULL
+);
+
+CREATE TABLE sync_imports (
+    device_id       TEXT NOT NULL REFERENCES sync_devices (device_id),
+    sequence        INTEGER NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    first_hash      TEXT NOT NULL,
+    last_hash       TEXT NOT NULL,
+    entry_count     INTEGER NOT NULL,
+    rows_changed    INTEGER NOT NULL,
+    conflicts       INTEGER NOT NULL,
+    imported_at     TEXT NOT NULL,
+    PRIMARY KEY (device_id, sequence)
+);
+
+-- Per record: for each column, the device and entry that last set it and the value it replaced.
+CREATE TABLE sync_record_versions (
+    tbl       TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    fields    TEXT NOT NULL,
+    PRIMARY KEY (tbl, record_id)
+);
+
+CREATE TABLE sync_conflicts (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl               TEXT NOT NULL,
+    record_id         TEXT NOT NULL,
+    col               TEXT NOT NULL,
+    household_code    TEXT,
+    held_device       TEXT NOT NULL,
+    held_value        TEXT NOT NULL,
+    held_at           TEXT NOT NULL,
+    held_entry        TEXT NOT NULL,
+    incoming_device   TEXT NOT NULL,
+    incoming_value    TEXT NOT NULL,
+    incoming_at       TEXT NOT NULL,
+    incoming_entry    TEXT NOT NULL,
+    incoming_sequence INTEGER NOT NULL,
+    winner            TEXT NOT NULL CHECK (winner IN ('held', 'incoming')),
+    detected_at       TEXT NOT NULL,
+    status            TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'settled')),
+    settled_by        TEXT,
+    settled_at        TEXT
+);
+CREATE INDEX sync_conflicts_open ON sync_conflicts (status, tbl, record_id, col);
+"#,
+];
 
 /// Schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

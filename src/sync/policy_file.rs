@@ -1,0 +1,142 @@
+//! Policies sent down: the county signs a `policy.toml`; a device accepts it
+//! only with a valid signature by the county key it has configured.
+//!
+//! The policy is public, so it travels in clear (`policy.toml` in the
+//! container, its SHA-256 in the signed manifest): `tar xf` and `minisign -V`
+//! are enough to read and check it by hand.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::county::County;
+use super::device::{county_key, json_bytes};
+use super::identity::PublicKey;
+use super::sealed::{self, PayloadInfo};
+use super::{reject, Result, SyncError};
+use crate::policy::Policy;
+use crate::store::Store;
+
+/// `format` of a signed policy file.
+pub const FORMAT: &str = "bangfu.policy-file.v1";
+/// Name of the policy member.
+pub const PAYLOAD: &str = "policy.toml";
+/// Largest policy accepted.
+const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+/// The signed manifest of a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyManifest {
+    /// [`FORMAT`].
+    pub format: String,
+    /// County region.
+    pub region: String,
+    /// County key id.
+    pub county_key_id: String,
+    /// The policy's `version`.
+    pub policy_version: String,
+    /// The policy's `effective_from`.
+    pub effective_from: String,
+    /// When signed.
+    pub created_at: String,
+    /// The policy text.
+    pub payload: PayloadInfo,
+}
+
+/// Signs the policy at `policy` (checked first) into a policy file at `out`.
+pub fn publish(county: &County, policy: &Path, out: &Path) -> Result<PolicyManifest> {
+    let meta = std::fs::metadata(policy)
+        .map_err(|e| SyncError::Invalid(format!("无法读取政策文件 {}：{e}", policy.display())))?;
+    if meta.len() > MAX_POLICY_BYTES {
+        return Err(SyncError::Invalid(format!(
+            "政策文件 {} 超过 {} 字节",
+            policy.display(),
+            MAX_POLICY_BYTES
+        )));
+    }
+    let text = std::fs::read_to_string(policy)
+        .map_err(|e| SyncError::Invalid(format!("无法读取政策文件 {}：{e}", policy.display())))?;
+    let p = Policy::from_toml(&text, &policy.display().to_string())
+        .map_err(|e| SyncError::Invalid(e.to_string()))?;
+    if p.region_code != county.public.region {
+        return Err(SyncError::Invalid(format!(
+            "政策文件 {} 的 region_code 是 {}，不是本县的 {}",
+            policy.display(),
+            p.region_code,
+            county.public.region
+        )));
+    }
+    let m = PolicyManifest {
+        format: FORMAT.into(),
+        region: county.public.region.clone(),
+        county_key_id: county.public.key_id.clone(),
+        policy_version: p.version.clone(),
+        effective_from: p.effective_from.to_string(),
+        created_at: super::now(),
+        payload: PayloadInfo::of(PAYLOAD, text.as_bytes()),
+    };
+    sealed::write(
+        out,
+        &json_bytes(&m)?,
+        &county.keys.signing,
+        &format!(
+            "{FORMAT} region={} version={} effective_from={}",
+            m.region, m.policy_version, m.effective_from
+        ),
+        Some((PAYLOAD, text.as_bytes())),
+    )?;
+    Ok(m)
+}
+
+/// Folder where a device keeps the policies it accepted: `<db>.policies/`.
+pub fn policies_dir(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".policies");
+    PathBuf::from(name)
+}
+
+/// Accepts a signed policy file on a device: checks the county's signature
+/// and the policy itself, then saves it as `<db>.policies/<version>.toml`.
+pub fn import(store: &Store, db: &Path, path: &Path) -> Result<(PolicyManifest, Policy, PathBuf)> {
+    let what = "政策文件";
+    let Some(county) = county_key(store)? else {
+        return Err(SyncError::Setup(
+            "尚未导入县级公钥，无法核对政策文件的签名：请先运行 bangfu device import-county-key"
+                .into(),
+        ));
+    };
+    let mut opened = sealed::open(path, FORMAT, what, Some(PAYLOAD))?;
+    let m: PolicyManifest = opened.manifest(what)?;
+    opened.verify(&PublicKey::from_base64(&county.public_key)?, "县级")?;
+    if m.region != county.region || m.county_key_id != county.key_id {
+        return Err(reject(
+            path,
+            format!(
+                "这是 {} 的政策文件，不是本机所属的 {} 的",
+                m.region, county.region
+            ),
+        ));
+    }
+    let bytes = opened.payload_bytes(&m.payload, MAX_POLICY_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|_| reject(path, "政策内容不是 UTF-8 文本"))?;
+    let policy = Policy::from_toml(&text, &path.display().to_string())
+        .map_err(|e| reject(path, format!("政策内容无效：{e}")))?;
+    if policy.version != m.policy_version || policy.effective_from.to_string() != m.effective_from {
+        return Err(reject(path, "政策内容的版本或生效日期与清单不符"));
+    }
+    let safe: String = policy
+        .version
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let saved = policies_dir(db).join(format!("{}.toml", safe.trim_start_matches('.')));
+    super::write_atomically(&saved, text.as_bytes())?;
+    Ok((m, policy, saved))
+}

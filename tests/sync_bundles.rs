@@ -1,0 +1,1089 @@
+//! Sync bundles through the real `bangfu` binary, with real files in
+//! temporary folders: device identity, export, county import, acknowledgements,
+//! two devices on one household (merge and conflict), signed policies, and
+//! every kind of bad input (flipped bytes, truncation, unregistered device,
+//! another county, replays, out-of-order bundles, tar path tricks, a 1 GB file).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/policy-default.toml");
+
+// ---------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn both(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "expected success:\n{}", self.both());
+        self
+    }
+
+    #[track_caller]
+    fn fails(self, code: i32, needle: &str) -> Run {
+        assert_eq!(self.code, code, "expected exit {code}:\n{}", self.both());
+        assert!(
+            self.both().contains(needle),
+            "expected “{needle}” in:\n{}",
+            self.both()
+        );
+        self
+    }
+}
+
+fn run(db: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--db").arg(db).args(args);
+    let out = cmd.output().expect("run bangfu");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+// ---------------------------------------------------------------------------
+// A county and its devices
+// ---------------------------------------------------------------------------
+
+struct County {
+    db: PathBuf,
+    key_file: PathBuf,
+}
+
+fn county(dir: &Path, name: &str, region: &str) -> County {
+    let db = dir.join(format!("{name}.sqlite"));
+    let key_file = dir.join(format!("{name}-key.bangfu"));
+    run(
+        &db,
+        &[
+            "county",
+            "init",
+            "--region",
+            region,
+            "--name",
+            &format!("{name}民政局"),
+            "--out",
+            p(&key_file),
+        ],
+    )
+    .ok();
+    County { db, key_file }
+}
+
+fn household(code: &str, id_number: &str, phone: &str, address: &str, group: &str) -> Value {
+    json!({
+        "id": code, "region_code": "341024", "village": "田心寨村",
+        "group": group, "address": address, "phone": phone, "hukou": "rural",
+        "members": [{
+            "name": "程金明", "id_number": id_number, "relation": "self", "cohabiting": true,
+            "disability": null, "serious_illness": false, "work_capacity": "full", "self_care": "full",
+            "incomes": [{"kind": "wage", "annual": "9600.00"}]
+        }],
+        "expenses": [],
+        "assets": {"financial": "3000.00", "disqualifying": []}
+    })
+}
+
+const ID1: &str = "341024198104120119";
+const ID2: &str = "341024198309300228";
+
+fn import_households(db: &Path, file: &Path, households: &[Value]) {
+    let doc = json!({"format": "bangfu.household.v1", "households": households});
+    std::fs::write(file, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
+    run(db, &["import", "households", p(file)]).ok();
+}
+
+/// A device with an identity and the county's key, registered at `county`.
+fn device(dir: &Path, name: &str, county: &County) -> PathBuf {
+    let db = dir.join(format!("{name}.sqlite"));
+    let reg = dir.join(format!("{name}.reg"));
+    run(
+        &db,
+        &[
+            "device",
+            "init",
+            "--name",
+            name,
+            "--village",
+            "田心寨村",
+            "--out",
+            p(&reg),
+        ],
+    )
+    .ok();
+    run(&db, &["device", "import-county-key", p(&county.key_file)]).ok();
+    run(&county.db, &["county", "register-device", p(&reg)]).ok();
+    db
+}
+
+fn export(db: &Path, out: &Path) -> Run {
+    run(db, &["bundle", "export", "--out", p(out)])
+}
+
+fn import(county: &County, files: &[&Path]) -> Run {
+    let mut args = vec!["county", "import"];
+    args.extend(files.iter().map(|f| p(f)));
+    run(&county.db, &args)
+}
+
+fn ack_of(bundle: &Path) -> PathBuf {
+    let mut name = bundle.file_name().expect("name").to_owned();
+    name.push(".ack");
+    bundle.with_file_name(name)
+}
+
+/// Export, import at the county, and take the acknowledgement back.
+fn sync(db: &Path, county: &County, out: &Path) -> Run {
+    export(db, out).ok();
+    let r = import(county, &[out]).ok();
+    run(db, &["bundle", "ack", p(&ack_of(out))]).ok();
+    r
+}
+
+/// Everything about a county store that an import could change.
+fn snapshot(db: &Path) -> Vec<String> {
+    let conn = Connection::open(db).expect("open");
+    [
+        "SELECT COUNT(*) || ':' || COALESCE(MAX(hash), '') FROM change_log",
+        "SELECT COUNT(*) FROM households",
+        "SELECT COUNT(*) FROM members",
+        "SELECT COUNT(*) FROM sync_imports",
+        "SELECT COALESCE(group_concat(device_id || '=' || last_sequence || '/' || last_hash), '') FROM sync_devices",
+        "SELECT COUNT(*) FROM sync_conflicts",
+        "SELECT COUNT(*) FROM sync_record_versions",
+    ]
+    .iter()
+    .map(|q| conn.query_row(q, [], |r| r.get::<_, String>(0).or_else(|_| r.get::<_, i64>(0).map(|n| n.to_string()))).expect(q))
+    .collect()
+}
+
+fn county_value(db: &Path, sql: &str) -> String {
+    let conn = Connection::open(db).expect("open");
+    conn.query_row(sql, [], |r| r.get::<_, Option<String>>(0))
+        .expect(sql)
+        .unwrap_or_default()
+}
+
+fn manifest_of(bundle: &Path) -> Value {
+    // The manifest is the first member: header, then its bytes.
+    let bytes = std::fs::read(bundle).expect("read");
+    let size = usize::from_str_radix(std::str::from_utf8(&bytes[124..135]).expect("octal"), 8)
+        .expect("size");
+    serde_json::from_slice(&bytes[512..512 + size]).expect("manifest json")
+}
+
+// ---------------------------------------------------------------------------
+// Round trip
+// ---------------------------------------------------------------------------
+
+#[test]
+fn round_trip_ack_and_only_new_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let db = d.join("a.sqlite");
+    run(
+        &db,
+        &["demo", "--per-village", "2", "--as-of", "2026-12-01"],
+    )
+    .ok();
+    let dev = device(d, "a", &cty);
+    assert_eq!(dev, db);
+
+    let b1 = d.join("b1.bangfu");
+    let r = export(&db, &b1).ok();
+    assert!(r.stdout.contains("已导出第 1 号数据包"), "{}", r.stdout);
+    let m1 = manifest_of(&b1);
+    let device_log = run(&db, &["log", "verify"]).ok();
+    let total = m1["entry_count"].as_u64().expect("count");
+    assert!(
+        device_log.stdout.contains(&format!("{total} 条记录")),
+        "{}",
+        device_log.stdout
+    );
+    assert_eq!(m1["sequence"], 1);
+    assert_eq!(m1["first_seq"], 1);
+    // No one's ID number in clear anywhere in the file.
+    let raw = std::fs::read(&b1).expect("read");
+    let text = String::from_utf8_lossy(&raw);
+    let demo_ids = run(&db, &["export", "households"]).ok().stdout;
+    let some_id = demo_ids
+        .split('"')
+        .find(|s| s.len() == 18 && s.starts_with("341024"))
+        .expect("an ID number in the demo");
+    assert!(
+        !text.contains(some_id),
+        "ID number {some_id} readable in the bundle"
+    );
+
+    let r = import(&cty, &[&b1]).ok();
+    assert!(r.stdout.contains("✓"), "{}", r.stdout);
+    // The county holds the same households, and its own audit log verifies.
+    assert_eq!(
+        run(&cty.db, &["export", "households"]).ok().stdout,
+        demo_ids,
+        "county and device hold the same households"
+    );
+    run(&cty.db, &["log", "verify"]).ok();
+
+    // Importing the same bundle twice changes nothing (and rewrites the ack).
+    let before = snapshot(&cty.db);
+    let r = import(&cty, &[&b1]).ok();
+    assert!(r.stdout.contains("已导入过"), "{}", r.stdout);
+    assert_eq!(snapshot(&cty.db), before);
+
+    let r = run(&db, &["bundle", "ack", p(&ack_of(&b1))]).ok();
+    assert!(r.stdout.contains("县里确认收到第 1 号"), "{}", r.stdout);
+    let again = run(&db, &["bundle", "ack", p(&ack_of(&b1))]).ok().stdout;
+    assert!(again.contains("已导入过"), "{again}");
+
+    // Nothing new: says so, writes nothing.
+    let b2 = d.join("b2.bangfu");
+    let r = export(&db, &b2).ok();
+    assert!(r.stdout.contains("没有新的变更"), "{}", r.stdout);
+    assert!(!b2.exists());
+
+    // One new visit: the second bundle carries only it.
+    run(
+        &db,
+        &[
+            "visit",
+            "add",
+            "--household",
+            "TXZ-001",
+            "--date",
+            "2026-12-02",
+            "--worker",
+            "甲",
+            "--worker",
+            "乙",
+        ],
+    )
+    .ok();
+    export(&db, &b2).ok();
+    let m2 = manifest_of(&b2);
+    assert_eq!(m2["sequence"], 2);
+    assert_eq!(m2["entry_count"], 1);
+    assert_eq!(m2["first_seq"].as_u64(), Some(total + 1));
+    assert_eq!(m2["first_prev_hash"], m1["last_hash"]);
+    import(&cty, &[&b2]).ok();
+    run(&db, &["bundle", "ack", p(&ack_of(&b2))]).ok();
+    let visits = run(
+        &cty.db,
+        &["visit", "list", "--household", "TXZ-001", "--json"],
+    )
+    .ok()
+    .stdout;
+    assert!(visits.contains("2026-12-02"), "{visits}");
+    let status = run(&db, &["bundle", "status"]).ok().stdout;
+    assert!(
+        status.contains("第 2 号") && status.contains("待导出的变更：0 条"),
+        "{status}"
+    );
+    let devices = run(&cty.db, &["county", "devices"]).ok().stdout;
+    assert!(devices.contains("已导入至第 2 号"), "{devices}");
+}
+
+// ---------------------------------------------------------------------------
+// Two devices, one household
+// ---------------------------------------------------------------------------
+
+#[test]
+fn two_devices_merge_fields_and_report_conflicts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let a = device(d, "a", &cty);
+    let h1 =
+        |phone: &str, address: &str, group: &str| household("TXZ-001", ID1, phone, address, group);
+    let h2 = household("TXZ-002", ID2, "13900000002", "二号", "2组");
+    import_households(
+        &a,
+        &d.join("a0.json"),
+        &[h1("13900000001", "一号", "1组"), h2.clone()],
+    );
+    sync(&a, &cty, &d.join("a1.bangfu"));
+
+    // Device B: a copy of A's store (say, the township's laptop) with its own identity.
+    let b = d.join("b.sqlite");
+    std::fs::copy(&a, &b).expect("copy store");
+    let reg = d.join("b.reg");
+    let r = run(
+        &b,
+        &[
+            "device",
+            "init",
+            "--copied-store",
+            "--name",
+            "李四",
+            "--village",
+            "田心寨村",
+            "--out",
+            p(&reg),
+        ],
+    )
+    .ok();
+    assert!(r.stdout.contains("复制自设备"), "{}", r.stdout);
+    run(&b, &["device", "import-county-key", p(&cty.key_file)]).ok();
+    run(&cty.db, &["county", "register-device", p(&reg)]).ok();
+    let a_id = county_value(&a, "SELECT value FROM settings WHERE key = 'device_id'");
+    let b_id = county_value(&b, "SELECT value FROM settings WHERE key = 'device_id'");
+    assert_ne!(a_id, b_id);
+
+    // Different fields of the same household: both apply.
+    import_households(
+        &a,
+        &d.join("a2.json"),
+        &[h1("13911111111", "一号", "1组"), h2.clone()],
+    );
+    import_households(
+        &b,
+        &d.join("b2.json"),
+        &[h1("13900000001", "新址一号", "1组"), h2.clone()],
+    );
+    let (a2, b2) = (d.join("a2.bangfu"), d.join("b1.bangfu"));
+    export(&a, &a2).ok();
+    export(&b, &b2).ok();
+    let r = import(&cty, &[&a2, &b2]).ok();
+    assert!(r.stdout.contains("新冲突 0 处"), "{}", r.stdout);
+    let row = |col: &str| {
+        county_value(
+            &cty.db,
+            &format!("SELECT {col} FROM households WHERE code = 'TXZ-001'"),
+        )
+    };
+    assert_eq!(row("phone"), "13911111111");
+    assert_eq!(row("address"), "新址一号");
+    run(&a, &["bundle", "ack", p(&ack_of(&a2))]).ok();
+    run(&b, &["bundle", "ack", p(&ack_of(&b2))]).ok();
+
+    // The same field changed on both: a conflict, kept with both values.
+    import_households(
+        &a,
+        &d.join("a3.json"),
+        &[h1("13911111111", "一号", "甲组"), h2.clone()],
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    import_households(
+        &b,
+        &d.join("b3.json"),
+        &[h1("13900000001", "新址一号", "乙组"), h2.clone()],
+    );
+    let (a3, b3) = (d.join("a3.bangfu"), d.join("b3.bangfu"));
+    export(&a, &a3).ok();
+    export(&b, &b3).ok();
+    import(&cty, &[&a3]).ok();
+    let r = import(&cty, &[&b3]).ok();
+    assert!(r.stdout.contains("新冲突 1 处"), "{}", r.stdout);
+    // Deterministic rule: the later change holds for now; nothing else is touched.
+    assert_eq!(row("grp"), "乙组");
+    assert_eq!(row("phone"), "13911111111");
+    assert_eq!(row("address"), "新址一号");
+
+    let list = run(&cty.db, &["county", "conflicts"]).ok().stdout;
+    assert!(
+        list.contains("TXZ-001") && list.contains("households.grp"),
+        "{list}"
+    );
+    assert!(list.contains("甲组") && list.contains("乙组"), "{list}");
+    let json: Value =
+        serde_json::from_str(&run(&cty.db, &["county", "conflicts", "--json"]).ok().stdout)
+            .expect("json");
+    let c = &json[0];
+    assert_eq!(c["held"]["device_id"], a_id.as_str());
+    assert_eq!(c["held"]["value"], "甲组");
+    assert_eq!(c["incoming"]["device_id"], b_id.as_str());
+    assert_eq!(c["incoming"]["value"], "乙组");
+    assert_eq!(c["winner"], "incoming");
+
+    // The acknowledgement carries it back to the caseworker.
+    let r = run(&b, &["bundle", "ack", p(&ack_of(&b3))]).ok();
+    assert!(
+        r.stdout.contains("1 处冲突") && r.stdout.contains("甲组") && r.stdout.contains("乙组"),
+        "{}",
+        r.stdout
+    );
+    let status = run(&b, &["bundle", "status"]).ok().stdout;
+    assert!(status.contains("households.grp"), "{status}");
+    // A's acknowledgement for that bundle predates B's bundle; the county writes it again.
+    run(&a, &["bundle", "ack", p(&ack_of(&a3))]).ok();
+    let again = d.join("a3-again.ack");
+    run(&cty.db, &["county", "ack", &a_id, "--out", p(&again)]).ok();
+    let r = run(&a, &["bundle", "ack", p(&again)]).ok();
+    assert!(
+        r.stdout.contains("1 处冲突") && r.stdout.contains("乙组"),
+        "{}",
+        r.stdout
+    );
+    assert!(run(&a, &["bundle", "status"])
+        .ok()
+        .stdout
+        .contains("households.grp"));
+    // A settles it by editing the field again.
+    import_households(
+        &a,
+        &d.join("a4.json"),
+        &[h1("13911111111", "一号", "丙组"), h2.clone()],
+    );
+    let a4 = d.join("a4.bangfu");
+    let r = sync(&a, &cty, &a4);
+    assert!(r.stdout.contains("解决冲突 1 处"), "{}", r.stdout);
+    assert_eq!(row("grp"), "丙组");
+    let open = run(&cty.db, &["county", "conflicts"]).ok().stdout;
+    assert!(open.contains("共 0 处"), "{open}");
+    let all = run(&cty.db, &["county", "conflicts", "--all"]).ok().stdout;
+    assert!(all.contains("已解决"), "{all}");
+    run(&cty.db, &["log", "verify"]).ok();
+}
+
+// ---------------------------------------------------------------------------
+// Bad input
+// ---------------------------------------------------------------------------
+
+/// A county with one registered device holding one small household.
+fn small_world(d: &Path) -> (County, PathBuf, PathBuf) {
+    let cty = county(d, "county", "341024");
+    let a = device(d, "a", &cty);
+    import_households(
+        &a,
+        &d.join("h.json"),
+        &[household("TXZ-001", ID1, "1", "一号", "1组")],
+    );
+    let bundle = d.join("small.bangfu");
+    export(&a, &bundle).ok();
+    (cty, a, bundle)
+}
+
+#[test]
+fn every_flipped_byte_is_rejected_and_nothing_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, _, bundle) = small_world(d);
+    let original = std::fs::read(&bundle).expect("read");
+    assert!(
+        original.len() < 8 * 1024,
+        "small bundle: {} bytes",
+        original.len()
+    );
+    let before = snapshot(&cty.db);
+    let flips = d.join("flips");
+    std::fs::create_dir(&flips).expect("mkdir");
+    let files: Vec<PathBuf> = (0..original.len())
+        .map(|i| {
+            let mut b = original.clone();
+            b[i] ^= 0x20;
+            let f = flips.join(format!("{i:05}.bangfu"));
+            std::fs::write(&f, b).expect("write");
+            f
+        })
+        .collect();
+    let started = Instant::now();
+    for chunk in files.chunks(500) {
+        let refs: Vec<&Path> = chunk.iter().map(PathBuf::as_path).collect();
+        let r = import(&cty, &refs);
+        assert_eq!(r.code, 2, "{}", r.both());
+        let rejected = r
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("✗ 已拒绝"))
+            .count();
+        assert_eq!(rejected, chunk.len(), "every flip rejected:\n{}", r.stdout);
+        assert!(!r.stdout.contains("✓"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!("拒绝 {}", chunk.len())),
+            "{}",
+            r.stdout
+        );
+    }
+    eprintln!(
+        "{} flipped bundles rejected in {:?}",
+        files.len(),
+        started.elapsed()
+    );
+    assert_eq!(snapshot(&cty.db), before, "the county store is unchanged");
+    // The untouched bundle still imports: the rejections were about the flips.
+    import(&cty, &[&bundle]).ok();
+    assert_ne!(snapshot(&cty.db), before);
+}
+
+#[test]
+fn truncated_bundles_are_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, _, bundle) = small_world(d);
+    let original = std::fs::read(&bundle).expect("read");
+    let before = snapshot(&cty.db);
+    for len in [
+        0,
+        100,
+        511,
+        512,
+        1000,
+        original.len() / 2,
+        original.len() - 1024,
+        original.len() - 1,
+    ] {
+        let f = d.join(format!("trunc-{len}.bangfu"));
+        std::fs::write(&f, &original[..len]).expect("write");
+        let r = import(&cty, &[&f]).fails(2, "已拒绝");
+        assert!(
+            r.stdout.contains("被截断") || r.stdout.contains("缺少"),
+            "length {len}: {}",
+            r.stdout
+        );
+    }
+    let mut longer = original.clone();
+    longer.extend_from_slice(b"extra");
+    let f = d.join("longer.bangfu");
+    std::fs::write(&f, &longer).expect("write");
+    import(&cty, &[&f]).fails(2, "多余数据");
+    assert_eq!(snapshot(&cty.db), before);
+}
+
+#[test]
+fn unregistered_device_and_other_county_are_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a, bundle) = small_world(d);
+
+    // A device that never registered here.
+    let c = d.join("c.sqlite");
+    run(
+        &c,
+        &[
+            "device",
+            "init",
+            "--name",
+            "王五",
+            "--village",
+            "田心寨村",
+            "--out",
+            p(&d.join("c.reg")),
+        ],
+    )
+    .ok();
+    run(&c, &["device", "import-county-key", p(&cty.key_file)]).ok();
+    import_households(
+        &c,
+        &d.join("c.json"),
+        &[household("TXZ-009", ID2, "9", "九号", "9组")],
+    );
+    let cb = d.join("c.bangfu");
+    export(&c, &cb).ok();
+    let before = snapshot(&cty.db);
+    import(&cty, &[&cb]).fails(2, "未登记的设备");
+    assert_eq!(snapshot(&cty.db), before);
+
+    // Registered, its own household applies; but a second, independent TXZ-001 is refused whole.
+    run(&cty.db, &["county", "register-device", p(&d.join("c.reg"))]).ok();
+    import(&cty, &[&cb]).ok();
+    run(&c, &["bundle", "ack", p(&ack_of(&cb))]).ok();
+    import_households(
+        &c,
+        &d.join("c2.json"),
+        &[household("TXZ-001", ID2, "8", "八号", "8组")],
+    );
+    let cb2 = d.join("c2.bangfu");
+    export(&c, &cb2).ok();
+    let before = snapshot(&cty.db);
+    import(&cty, &[&bundle]).ok();
+    let with_a = snapshot(&cty.db);
+    assert_ne!(before, with_a);
+    import(&cty, &[&cb2]).fails(2, "重复");
+    assert_eq!(snapshot(&cty.db), with_a);
+
+    // A bundle for another county, from a device registered at both.
+    let other = county(d, "other", "341025");
+    run(
+        &other.db,
+        &["county", "register-device", p(&d.join("a.reg"))],
+    )
+    .ok();
+    let before = snapshot(&other.db);
+    import(&other, &[&bundle]).fails(2, "不是发给本县");
+    assert_eq!(snapshot(&other.db), before);
+
+    // A county key file or an ack given where a bundle is expected is named as such.
+    import(&cty, &[&cty.key_file]).fails(2, "县级公钥文件");
+    import(&cty, &[&bundle]).ok();
+    import(&cty, &[&ack_of(&bundle)]).fails(2, "这是回执");
+    // And an ack is only for its own device.
+    run(&c, &["bundle", "ack", p(&ack_of(&bundle))]).fails(2, "不是本机");
+    run(&a, &["bundle", "ack", p(&ack_of(&bundle))]).ok();
+}
+
+#[test]
+fn replayed_out_of_order_and_forked_bundles_are_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a, b1) = small_world(d);
+    // Keep a copy of the county as it was before bundle 1.
+    let early = County {
+        db: d.join("early.sqlite"),
+        key_file: cty.key_file.clone(),
+    };
+    std::fs::copy(&cty.db, &early.db).expect("copy");
+    copy_dir(&d.join("county.sqlite.keys"), &d.join("early.sqlite.keys"));
+
+    import(&cty, &[&b1]).ok();
+    run(&a, &["bundle", "ack", p(&ack_of(&b1))]).ok();
+    let edit = |phone: &str, name: &str| {
+        import_households(
+            &a,
+            &d.join(format!("{name}.json")),
+            &[household("TXZ-001", ID1, phone, "一号", "1组")],
+        );
+    };
+    edit("2", "e2");
+    let b2 = d.join("b2.bangfu");
+    export(&a, &b2).ok();
+
+    // Out of order: bundle 2 where bundle 1 was never imported.
+    let before = snapshot(&early.db);
+    import(&early, &[&b2]).fails(2, "缺少第 1 号");
+    assert_eq!(snapshot(&early.db), before);
+    // Given together in the wrong order, they are sorted and both apply.
+    let r = import(&early, &[&b2, &b1]).ok();
+    assert_eq!(r.stdout.matches('✓').count(), 2, "{}", r.stdout);
+
+    // A second export before the ack replaces bundle 2; the county takes only one of them.
+    edit("3", "e3");
+    let b2bis = d.join("b2bis.bangfu");
+    let r = export(&a, &b2bis).ok();
+    assert!(r.stdout.contains("取代"), "{}", r.stdout);
+    assert_eq!(manifest_of(&b2bis)["sequence"], 2);
+    import(&cty, &[&b2]).ok();
+    let before = snapshot(&cty.db);
+    import(&cty, &[&b2bis]).fails(2, "另一份");
+    assert_eq!(snapshot(&cty.db), before);
+
+    // Replay: bundle 1 again after bundle 2.
+    import(&cty, &[&b1]).fails(2, "重放");
+    assert_eq!(snapshot(&cty.db), before);
+
+    // After the ack, the device carries on from bundle 2.
+    run(&a, &["bundle", "ack", p(&ack_of(&b2))]).ok();
+    let b3 = d.join("b3.bangfu");
+    export(&a, &b3).ok();
+    assert_eq!(manifest_of(&b3)["sequence"], 3);
+    import(&cty, &[&b3]).ok();
+    assert_eq!(
+        county_value(
+            &cty.db,
+            "SELECT phone FROM households WHERE code = 'TXZ-001'"
+        ),
+        "3"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+/// A ustar header made by hand.
+fn tar_header(name: &str, size: usize, kind: u8, link: &str) -> [u8; 512] {
+    let mut h = [0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[108..116].copy_from_slice(b"0000000\0");
+    h[116..124].copy_from_slice(b"0000000\0");
+    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    h[136..148].copy_from_slice(b"00000000000\0");
+    h[156] = kind;
+    h[157..157 + link.len()].copy_from_slice(link.as_bytes());
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[329..337].copy_from_slice(b"0000000\0");
+    h[337..345].copy_from_slice(b"0000000\0");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+fn tar(members: &[(&str, &[u8], u8, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, data, kind, link) in members {
+        out.extend_from_slice(&tar_header(name, data.len(), *kind, link));
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+#[test]
+fn tar_path_tricks_are_rejected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, _, bundle) = small_world(d);
+    let manifest = serde_json::to_vec(&manifest_of(&bundle)).expect("json");
+    let before = snapshot(&cty.db);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "dotdot",
+            tar(&[("../../evil.txt", b"pwned", b'0', "")]),
+            "路径穿越",
+        ),
+        (
+            "absolute",
+            tar(&[("/tmp/evil.txt", b"pwned", b'0', "")]),
+            "路径穿越",
+        ),
+        (
+            "subdir",
+            tar(&[("x/manifest.json", &manifest, b'0', "")]),
+            "路径穿越",
+        ),
+        (
+            "symlink",
+            tar(&[("manifest.json", b"", b'2', "/etc/passwd")]),
+            "不是普通文件",
+        ),
+        (
+            "hardlink",
+            tar(&[("manifest.json", b"", b'1', "../../etc/passwd")]),
+            "不是普通文件",
+        ),
+        (
+            "second member",
+            tar(&[
+                ("manifest.json", &manifest, b'0', ""),
+                ("../manifest.json.minisig", b"x", b'0', ""),
+            ]),
+            "路径穿越",
+        ),
+        (
+            "extra member",
+            tar(&[
+                ("manifest.json", &manifest, b'0', ""),
+                ("evil.sh", b"x", b'0', ""),
+            ]),
+            "不应有的文件",
+        ),
+    ];
+    for (what, bytes, needle) in cases {
+        let f = d.join(format!("{}.bangfu", what.replace(' ', "-")));
+        std::fs::write(&f, &bytes).expect("write");
+        let r = import(&cty, &[&f]);
+        assert_eq!(r.code, 2, "{what}: {}", r.both());
+        assert!(r.stdout.contains(needle), "{what}: {}", r.stdout);
+    }
+    assert!(!d.join("evil.txt").exists() && !Path::new("/tmp/evil.txt").exists());
+    assert_eq!(snapshot(&cty.db), before);
+}
+
+#[test]
+fn a_one_gigabyte_garbage_file_is_rejected_quickly_with_little_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a, _) = small_world(d);
+    let big = d.join("big.bangfu");
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(1 << 30))
+        .expect("sparse file");
+    let before = snapshot(&cty.db);
+    let (r, elapsed, peak_kib) = timed(&cty.db, &["county", "import", p(&big)]);
+    assert_eq!(r.code, 2, "{}", r.both());
+    assert!(r.stdout.contains("超过上限"), "{}", r.stdout);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    if let Some(kib) = peak_kib {
+        assert!(kib < 64 * 1024, "peak memory {kib} KiB");
+    }
+    // Under the limit but garbage: rejected at the first header without reading the rest.
+    let medium = d.join("medium.bangfu");
+    {
+        let mut f = std::fs::File::create(&medium).expect("create");
+        f.write_all(&[0x5a; 4096]).expect("write");
+        f.set_len(300 << 20).expect("sparse");
+    }
+    let (r, elapsed, peak_kib) = timed(&cty.db, &["county", "import", p(&medium)]);
+    assert_eq!(r.code, 2, "{}", r.both());
+    assert!(r.stdout.contains("不是 bangfu 文件"), "{}", r.stdout);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    if let Some(kib) = peak_kib {
+        assert!(kib < 64 * 1024, "peak memory {kib} KiB");
+    }
+    // The same on the device side, for acks and policies.
+    run(&a, &["bundle", "ack", p(&big)]).fails(2, "超过上限");
+    run(&a, &["policy", "import", p(&big)]).fails(2, "超过上限");
+    assert_eq!(snapshot(&cty.db), before);
+}
+
+/// Runs the binary, timing it and reading its own peak memory (Linux: KiB).
+fn timed(db: &Path, args: &[&str]) -> (Run, Duration, Option<u64>) {
+    use std::io::Read;
+    let t = Instant::now();
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The outputs are a few lines, well within a pipe's buffer: wait first.
+    let (code, peak) = wait_with_peak(&mut child);
+    let elapsed = t.elapsed();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("read");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read");
+    (
+        Run {
+            code,
+            stdout,
+            stderr,
+        },
+        elapsed,
+        peak,
+    )
+}
+
+#[cfg(unix)]
+fn wait_with_peak(child: &mut std::process::Child) -> (i32, Option<u64>) {
+    let mut status = 0;
+    // SAFETY: wait4 writes only into the status and the rusage we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(pid > 0, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, Some(usage.ru_maxrss as u64))
+}
+
+#[cfg(not(unix))]
+fn wait_with_peak(child: &mut std::process::Child) -> (i32, Option<u64>) {
+    (child.wait().ok().and_then(|s| s.code()).unwrap_or(-1), None)
+}
+
+// ---------------------------------------------------------------------------
+// Policies, keys, standard tools
+// ---------------------------------------------------------------------------
+
+#[test]
+fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a, _) = small_world(d);
+    let signed = d.join("policy.signed");
+    run(
+        &cty.db,
+        &["county", "publish-policy", POLICY, "--out", p(&signed)],
+    )
+    .ok();
+    let r = run(&a, &["policy", "import", p(&signed)]).ok();
+    assert!(r.stdout.contains("2026-01"), "{}", r.stdout);
+    let saved = d.join("a.sqlite.policies").join("2026-01.toml");
+    assert_eq!(
+        std::fs::read_to_string(&saved).expect("saved policy"),
+        std::fs::read_to_string(POLICY).expect("policy")
+    );
+    // The saved policy is usable by eval.
+    run(
+        &a,
+        &["eval", "--policy", p(&saved), "--as-of", "2026-12-01"],
+    )
+    .ok();
+
+    // Tampered: a standard in the clear policy text changed.
+    let bytes = std::fs::read(&signed).expect("read");
+    let text = String::from_utf8_lossy(&bytes);
+    let at = text
+        .find("urban_standard_monthly = \"800.00\"")
+        .expect("standard in clear")
+        + 26;
+    let mut tampered = bytes.clone();
+    tampered[at] = b'9';
+    let f = d.join("tampered.signed");
+    std::fs::write(&f, &tampered).expect("write");
+    run(&a, &["policy", "import", p(&f)]).fails(2, "SHA-256");
+
+    // Signed by a county key this device does not trust (same region, another key).
+    let fake = county(d, "fake", "341024");
+    let f = d.join("fake.signed");
+    run(
+        &fake.db,
+        &["county", "publish-policy", POLICY, "--out", p(&f)],
+    )
+    .ok();
+    run(&a, &["policy", "import", p(&f)]).fails(2, "签名");
+
+    // The county refuses to sign a policy of another region.
+    let other = d.join("other.toml");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(POLICY)
+            .expect("policy")
+            .replace("341024", "341025"),
+    )
+    .expect("write");
+    run(&cty.db, &["county", "publish-policy", p(&other)]).fails(2, "不是本县");
+}
+
+#[cfg(unix)]
+#[test]
+fn private_key_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (_, a, _) = small_world(d);
+    let mode = |p: PathBuf| std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
+    for keys in ["a.sqlite.keys", "county.sqlite.keys"] {
+        assert_eq!(mode(d.join(keys)), 0o700, "{keys}");
+    }
+    for file in [
+        "a.sqlite.keys/device.key",
+        "a.sqlite.keys/device.age",
+        "county.sqlite.keys/county.key",
+        "county.sqlite.keys/county.age",
+    ] {
+        assert_eq!(mode(d.join(file)), 0o600, "{file}");
+    }
+    let key = d.join("a.sqlite.keys/device.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    export(&a, &d.join("x.bangfu")).fails(1, "chmod 600");
+    // An identity is never overwritten.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    run(&a, &["device", "init", "--copied-store"]).fails(2, "已有设备密钥");
+    let r = run(&a, &["device", "init"]).ok();
+    assert!(r.stdout.contains("本机已有设备身份"), "{}", r.stdout);
+}
+
+#[test]
+fn standard_tools_check_the_bundle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (_, _, bundle) = small_world(d);
+    let out = d.join("x");
+    std::fs::create_dir(&out).expect("mkdir");
+    let tar = Command::new("tar")
+        .arg("xf")
+        .arg(&bundle)
+        .current_dir(&out)
+        .status();
+    let Ok(status) = tar else {
+        eprintln!("notice: tar not found; skipping the standard-tools check");
+        return;
+    };
+    assert!(status.success());
+    let payload = std::fs::read(out.join("payload.age")).expect("payload");
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    use sha2::Digest;
+    assert_eq!(
+        m["payload"]["sha256"],
+        hex::encode(sha2::Sha256::digest(&payload))
+    );
+    let pubkey = d.join("a.sqlite.keys/device.pub");
+    match Command::new("minisign").arg("-v").output() {
+        Err(_) => {
+            eprintln!(
+                "notice: minisign not installed (apt-get install minisign); skipping its check"
+            );
+        }
+        Ok(_) => {
+            let ok = Command::new("minisign")
+                .args([
+                    "-V",
+                    "-q",
+                    "-p",
+                    p(&pubkey),
+                    "-m",
+                    p(&out.join("manifest.json")),
+                ])
+                .output()
+                .expect("minisign");
+            assert!(
+                ok.status.success(),
+                "minisign: {}",
+                String::from_utf8_lossy(&ok.stderr)
+            );
+            let mut changed = std::fs::read(out.join("manifest.json")).expect("read");
+            changed[10] ^= 1;
+            std::fs::write(out.join("manifest.json"), changed).expect("write");
+            let bad = Command::new("minisign")
+                .args([
+                    "-V",
+                    "-q",
+                    "-p",
+                    p(&pubkey),
+                    "-m",
+                    p(&out.join("manifest.json")),
+                ])
+                .output()
+                .expect("minisign");
+            assert!(
+                !bad.status.success(),
+                "minisign accepted a changed manifest"
+            );
+        }
+    }
+    match Command::new("age").arg("--version").output() {
+        Err(_) => eprintln!("notice: age not installed; skipping its check"),
+        Ok(_) => {
+            let plain = Command::new("age")
+                .args([
+                    "-d",
+                    "-i",
+                    p(&d.join("county.sqlite.keys/county.age")),
+                    p(&out.join("payload.age")),
+                ])
+                .output()
+                .expect("age");
+            assert!(
+                plain.status.success(),
+                "age: {}",
+                String::from_utf8_lossy(&plain.stderr)
+            );
+            let mut text = String::new();
+            use std::io::Read;
+            flate2::read::GzDecoder::new(&plain.stdout[..])
+                .read_to_string(&mut text)
+                .expect("gunzip");
+            assert!(
+                text.lines().count() >= 2 && text.contains("\"table\":\"households\""),
+                "{text}"
+            );
+        }
+    }
+}
