@@ -10,6 +10,7 @@ command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version 
 
 (cd ui && npm ci --no-audit --no-fund && npm test && npm run build)
 cargo build -p bangfu-app --locked
+cargo build --bin bangfu --locked
 
 work=$(mktemp -d)
 export BANGFU_DB="$work/e2e.sqlite"
@@ -17,6 +18,9 @@ export BANGFU_PRINT_DIR="$work/print"
 export BANGFU_NO_OPEN=1
 export BANGFU_APP="$root/target/debug/bangfu-app"
 export BANGFU_SCREENSHOTS="$root/docs/screenshots"
+# A county key for the bundle export step, made by the county side of the same program.
+"$root/target/debug/bangfu" --db "$work/county.sqlite" county init --region 341024 --name 示例县 --out "$work/county-key.bangfu" >/dev/null
+export BANGFU_COUNTY_KEY="$work/county-key.bangfu"
 export DISPLAY=:97
 export LIBGL_ALWAYS_SOFTWARE=1
 export WEBKIT_DISABLE_COMPOSITING_MODE=1

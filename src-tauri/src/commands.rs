@@ -310,3 +310,112 @@ pub fn set_setting(state: State<AppState>, key: String, value: String) -> Result
     }
     with_store(&state, |store| Ok(store.set_setting(&key, value.trim())?))
 }
+
+fn sync_error(e: bangfu::sync::SyncError) -> CommandError {
+    CommandError::new(e.to_string())
+}
+
+/// What the sync screen shows.
+#[derive(Debug, Serialize)]
+pub struct SyncStatus {
+    device_id: String,
+    county: Option<String>,
+    pending: i64,
+    conflicts: usize,
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<AppState>) -> Result<SyncStatus> {
+    with_store(&state, |store| {
+        Ok(SyncStatus {
+            device_id: store.device_id()?,
+            county: bangfu::sync::device::county_key(store)
+                .map_err(sync_error)?
+                .map(|k| format!("{}（{}）", k.name, k.region)),
+            pending: bangfu::sync::device::pending(store).map_err(sync_error)?,
+            conflicts: bangfu::sync::device::conflicts(store)
+                .map_err(sync_error)?
+                .len(),
+        })
+    })
+}
+
+/// Imports the county's public key file, which bundles are encrypted to.
+#[tauri::command]
+pub fn import_county_key(state: State<AppState>, path: String) -> Result<String> {
+    with_store(&state, |store| {
+        let (key, _) = bangfu::sync::device::import_county_key(
+            store,
+            std::path::Path::new(path.trim()),
+            false,
+        )
+        .map_err(sync_error)?;
+        Ok(format!("{}（{}）", key.name, key.region))
+    })
+}
+
+/// Makes the device key on first use, from the caseworker and village in the settings.
+fn ensure_device(store: &mut Store, db: &std::path::Path) -> Result<()> {
+    if bangfu::sync::device::state(store)
+        .map_err(sync_error)?
+        .is_none()
+    {
+        bangfu::sync::device::init(store, db, None, None, false)
+            .map_err(|e| CommandError::new(format!("请先在“设置”中填写协理员姓名和所在村：{e}")))?;
+    }
+    Ok(())
+}
+
+/// Writes a signed, encrypted bundle of every change since the last acknowledgement.
+#[tauri::command]
+pub fn export_bundle(state: State<AppState>) -> Result<Option<String>> {
+    with_store(&state, |store| {
+        ensure_device(store, &state.db_path)?;
+        let dir = state.print_dir.with_file_name("同步");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| CommandError::new(format!("无法创建目录 {}：{e}", dir.display())))?;
+        let out = dir.join(format!(
+            "bangfu-{}.bundle",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        ));
+        match bangfu::sync::device::export(store, &state.db_path, &out).map_err(sync_error)? {
+            bangfu::sync::device::Exported::Nothing { .. } => Ok(None),
+            bangfu::sync::device::Exported::Written { .. } => Ok(Some(out.display().to_string())),
+        }
+    })
+}
+
+/// Applies the county's acknowledgement: the next export starts after it.
+#[tauri::command]
+pub fn import_ack(state: State<AppState>, path: String) -> Result<String> {
+    with_store(&state, |store| {
+        let applied = bangfu::sync::device::apply_ack(
+            store,
+            &state.db_path,
+            std::path::Path::new(path.trim()),
+        )
+        .map_err(sync_error)?;
+        Ok(if applied.new {
+            format!("已确认，县里退回 {} 处冲突待核实", applied.conflicts.len())
+        } else {
+            "这份回执已经导入过".to_owned()
+        })
+    })
+}
+
+/// Imports a policy file signed by the county.
+#[tauri::command]
+pub fn import_policy(state: State<AppState>, path: String) -> Result<String> {
+    with_store(&state, |store| {
+        let (_, policy, _) = bangfu::sync::policy_file::import(
+            store,
+            &state.db_path,
+            std::path::Path::new(path.trim()),
+        )
+        .map_err(sync_error)?;
+        Ok(format!(
+            "{} {}（{} 起施行）",
+            policy.region_name, policy.version, policy.effective_from
+        ))
+    })
+}

@@ -36,6 +36,14 @@ pub fn run() {
                 .unwrap_or_else(|| data_dir.join("bangfu.sqlite"));
             let mut store = Store::open(&db_path)?;
             store.device_id()?;
+            // The device key is made on first start; a store whose keys are
+            // missing still opens, and the sync screen says what is wrong.
+            if let Ok(None) = bangfu::sync::device::state(&store) {
+                if let Err(e) = bangfu::sync::device::init(&mut store, &db_path, None, None, false)
+                {
+                    eprintln!("设备密钥未能建立：{e}");
+                }
+            }
             let index = SearchIndex::build(&store)?;
             let print_dir = std::env::var_os("BANGFU_PRINT_DIR")
                 .map(PathBuf::from)
@@ -66,6 +74,11 @@ pub fn run() {
             commands::print_notice,
             commands::get_settings,
             commands::set_setting,
+            commands::sync_status,
+            commands::import_county_key,
+            commands::export_bundle,
+            commands::import_ack,
+            commands::import_policy,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -147,3 +147,27 @@ test('due list and notice screens', async () => {
   const text = readFileSync(path).length
   assert.ok(text > 1000)
 })
+
+test('export a signed, encrypted sync bundle for the county', async () => {
+  const key = process.env.BANGFU_COUNTY_KEY
+  assert.ok(key && existsSync(key), 'BANGFU_COUNTY_KEY names the county key file')
+  // The device key is made from the caseworker and village in the settings.
+  await (await browser.$('#nav-settings')).click()
+  await typeInto('#setting-caseworker', '方晓燕')
+  await typeInto('#setting-village', '测试村')
+  await (await browser.$('#save-settings')).click()
+  await sleep(800)
+  await (await browser.$('#nav-sync')).click()
+  await typeInto('#county-key-path', key)
+  await (await browser.$('#import-county-key')).click()
+  const exportButton = await browser.$('#export-bundle')
+  await exportButton.waitForEnabled({ timeout: 15000 })
+  await shot('06-sync')
+  await exportButton.click()
+  const shown = await browser.$('#bundle-path')
+  await shown.waitForDisplayed({ timeout: 30000 })
+  const bundle = (await shown.getText()).trim()
+  assert.ok(existsSync(bundle), `bundle written: ${bundle}`)
+  // Encrypted: no ID number of the household created above is readable in it.
+  assert.ok(!readFileSync(bundle).includes(Buffer.from('341024198104120119')))
+})

@@ -22,7 +22,14 @@ export const api = {
   printNotice: (village: string, phone: string) => invoke<string>('print_notice', { village, phone }),
   settings: () => invoke<[string, string][]>('get_settings'),
   setSetting: (key: string, value: string) => invoke<void>('set_setting', { key, value }),
+  syncStatus: () => invoke<SyncStatus>('sync_status'),
+  importCountyKey: (path: string) => invoke<string>('import_county_key', { path }),
+  exportBundle: () => invoke<string | null>('export_bundle'),
+  importAck: (path: string) => invoke<string>('import_ack', { path }),
+  importPolicy: (path: string) => invoke<string>('import_policy', { path }),
 }
+
+export interface SyncStatus { device_id: string; county: string | null; pending: number; conflicts: number }
 
 /** The message of a failed command, with each form problem on its own line. */
 export function errorText(e: unknown): string {
