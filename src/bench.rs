@@ -188,19 +188,27 @@ pub fn run_sync_benchmarks(
     Ok((figures, notes))
 }
 
-/// Runs this program as a child with output discarded; times it and reads its peak memory.
+/// Runs this program as a child with output discarded; times it and reads
+/// the peak memory the child reports of itself (its own high-water mark,
+/// not counting the parent it was forked from).
 fn run_child(exe: &Path, args: &[&str], name: &str, items: usize) -> Result<Figure, String> {
     let t = Instant::now();
-    let child = Command::new(exe)
+    let out = Command::new(exe)
         .args(args)
+        .env(REPORT_PEAK_ENV, "1")
         .stdout(Stdio::null())
-        .spawn()
+        .stderr(Stdio::piped())
+        .output()
         .map_err(|e| format!("{name}: {e}"))?;
-    let (ok, peak_kib) = wait_with_peak(child).map_err(|e| format!("{name}: {e}"))?;
     let time = t.elapsed();
-    if !ok {
-        return Err(format!("{name}: the command failed"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("{name}: the command failed: {stderr}"));
     }
+    let peak_kib = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(PEAK_PREFIX))
+        .and_then(|n| n.trim().parse().ok());
     Ok(Figure {
         name: name.into(),
         time,
@@ -209,21 +217,21 @@ fn run_child(exe: &Path, args: &[&str], name: &str, items: usize) -> Result<Figu
     })
 }
 
-/// Waits for a child and reads its own peak resident memory (Linux: KiB).
-#[cfg(unix)]
-fn wait_with_peak(child: std::process::Child) -> std::io::Result<(bool, Option<u64>)> {
-    let mut status = 0;
-    // SAFETY: wait4 writes only into the status and the rusage we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    if pid < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    Ok((ok, Some(usage.ru_maxrss as u64)))
-}
+/// Set in a child's environment to make it report its peak memory on exit.
+pub const REPORT_PEAK_ENV: &str = "BANGFU_REPORT_PEAK";
+const PEAK_PREFIX: &str = "bangfu-peak-kib: ";
 
-#[cfg(not(unix))]
-fn wait_with_peak(mut child: std::process::Child) -> std::io::Result<(bool, Option<u64>)> {
-    Ok((child.wait()?.success(), None))
+/// Prints this process's peak resident memory (VmHWM) to stderr when asked by [`REPORT_PEAK_ENV`].
+pub fn report_peak_if_asked() {
+    if std::env::var_os(REPORT_PEAK_ENV).is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        eprintln!("{PEAK_PREFIX}{kib}");
+    }
 }

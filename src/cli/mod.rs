@@ -370,13 +370,15 @@ pub fn main() -> i32 {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("错误：{}", e.message);
             e.code
         }
-    }
+    };
+    crate::bench::report_peak_if_asked();
+    code
 }
 
 /// Runs a parsed command.
