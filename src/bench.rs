@@ -188,6 +188,97 @@ pub fn run_sync_benchmarks(
     Ok((figures, notes))
 }
 
+/// The desktop app's hot paths, measured on the core calls its commands make:
+/// search over `count` households (one query per keystroke of several names)
+/// and saving a visit to a store of that size.
+pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, String> {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
+    let village = crate::demo::build(today, count.div_ceil(crate::demo::VILLAGES.len()));
+    let db = work_dir.join("bench-app.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let mut store = Store::open(&db).map_err(|e| e.to_string())?;
+    store
+        .write(|tx| {
+            for d in village.iter().take(count) {
+                tx.save_household(&d.household)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .map_err(|e| e.to_string())?;
+    let mut figures = Vec::new();
+
+    let t = Instant::now();
+    let index = crate::search::SearchIndex::build(&store).map_err(|e| e.to_string())?;
+    figures.push(Figure {
+        name: format!("search index build ({} households)", index.len()),
+        time: t.elapsed(),
+        items: 0,
+        peak_kib: None,
+    });
+
+    // Every prefix of a few names, as typed one key at a time, plus pinyin initials and an ID fragment.
+    let mut queries: Vec<String> = Vec::new();
+    for d in village.iter().take(count).step_by((count / 20).max(1)) {
+        let name: Vec<char> = d.household.members[0].name.chars().collect();
+        queries.extend((1..=name.len()).map(|n| name[..n].iter().collect()));
+        queries.push(crate::search::initials(&d.household.members[0].name));
+    }
+    queries.push("19".into());
+    queries.push("田心寨 2组".into());
+    let mut slowest = Duration::ZERO;
+    let t = Instant::now();
+    for q in &queries {
+        let one = Instant::now();
+        let hits = index.search(q, 500);
+        std::hint::black_box(hits);
+        slowest = slowest.max(one.elapsed());
+    }
+    figures.push(Figure {
+        name: format!("search, {} keystrokes (total)", queries.len()),
+        time: t.elapsed(),
+        items: queries.len(),
+        peak_kib: None,
+    });
+    figures.push(Figure {
+        name: "search, slowest single keystroke".into(),
+        time: slowest,
+        items: 0,
+        peak_kib: None,
+    });
+
+    let household_id = store
+        .household_record_id(&village[0].household.id)
+        .map_err(|e| e.to_string())?;
+    let mut slowest = Duration::ZERO;
+    let rounds = 50;
+    let t = Instant::now();
+    for k in 0..rounds {
+        let mut visit = village[0].visits[0].clone();
+        visit.id = uuid::Uuid::now_v7();
+        visit.findings = format!("第{k}次走访");
+        let one = Instant::now();
+        store
+            .write(|tx| tx.save_visit(&household_id, &visit))
+            .map_err(|e| e.to_string())?;
+        slowest = slowest.max(one.elapsed());
+    }
+    figures.push(Figure {
+        name: format!("save a visit ({rounds} saves, total)"),
+        time: t.elapsed(),
+        items: rounds,
+        peak_kib: None,
+    });
+    figures.push(Figure {
+        name: "save a visit, slowest".into(),
+        time: slowest,
+        items: 0,
+        peak_kib: None,
+    });
+    Ok(figures)
+}
+
 /// Runs this program as a child with output discarded; times it and reads
 /// the peak memory the child reports of itself (its own high-water mark,
 /// not counting the parent it was forked from).

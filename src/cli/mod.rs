@@ -423,8 +423,9 @@ fn bench(households: usize, dir: &std::path::Path) -> CliResult {
         "bangfu bench: {households} households, {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let figures =
+    let mut figures =
         crate::bench::run_eval_benchmarks(households, dir, &exe).map_err(CliError::failure)?;
+    figures.extend(crate::bench::run_app_benchmarks(5_000, dir).map_err(CliError::failure)?);
     for f in &figures {
         println!("{f}");
     }

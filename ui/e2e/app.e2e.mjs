@@ -44,6 +44,7 @@ async function shot(name) {
 
 before(async () => {
   assert.ok(app && existsSync(app), `BANGFU_APP must name the built app (got ${app})`)
+  const started = Date.now()
   browser = await remote({
     hostname: '127.0.0.1',
     port: 4444,
@@ -51,6 +52,9 @@ before(async () => {
     connectionRetryTimeout: 120000,
     capabilities: { browserName: 'wry', 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: app } },
   })
+  await (await browser.$('#search')).waitForDisplayed({ timeout: 30000 })
+  // A figure for BENCHMARKS.md, not an assertion: timings vary with the machine.
+  console.log(`# cold start to the household list: ${Date.now() - started} ms (includes WebDriver session setup)`)
 })
 
 after(async () => {
