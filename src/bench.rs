@@ -30,7 +30,11 @@ pub struct Figure {
 impl std::fmt::Display for Figure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secs = self.time.as_secs_f64();
-        write!(f, "{:<48} {:>9.3} s", self.name, secs)?;
+        if secs < 1.0 {
+            write!(f, "{:<48} {:>9.3} ms", self.name, secs * 1000.0)?;
+        } else {
+            write!(f, "{:<48} {:>9.3} s ", self.name, secs)?;
+        }
         if self.items > 0 && secs > 0.0 {
             write!(f, " {:>12.0} /s", self.items as f64 / secs)?;
         }
