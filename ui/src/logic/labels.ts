@@ -96,3 +96,11 @@ export function label(pairs: [string, string][], code: string | null | undefined
   const hit = pairs.find(([c]) => c === code)
   return hit ? hit[1] : code
 }
+
+export const disqualifyingTags: [string, string][] = [
+  ['non_essential_vehicle', '非生活必需机动车辆'],
+  ['company_ownership', '开办或投资企业'],
+  ['commercial_property', '经营性房产（门面）'],
+  ['multiple_houses', '多套住房'],
+  ['luxury_housing', '豪华装修住房'],
+]
