@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+target_dir=${CARGO_TARGET_DIR:-$root/target}
 
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version 2.1.0 --locked
 
@@ -16,10 +17,10 @@ work=$(mktemp -d)
 export BANGFU_DB="$work/e2e.sqlite"
 export BANGFU_PRINT_DIR="$work/print"
 export BANGFU_NO_OPEN=1
-export BANGFU_APP="$root/target/debug/bangfu-app"
+export BANGFU_APP="$target_dir/debug/bangfu-app"
 export BANGFU_SCREENSHOTS="$root/docs/screenshots"
 # A county key for the bundle export step, made by the county side of the same program.
-"$root/target/debug/bangfu" --db "$work/county.sqlite" county init --region 341024 --name 示例县 --out "$work/county-key.bangfu" >/dev/null
+"$target_dir/debug/bangfu" --db "$work/county.sqlite" county init --region 341024 --name 示例县 --out "$work/county-key.bangfu" >/dev/null
 export BANGFU_COUNTY_KEY="$work/county-key.bangfu"
 export DISPLAY=:97
 export LIBGL_ALWAYS_SOFTWARE=1
