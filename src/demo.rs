@@ -475,6 +475,10 @@ pub fn install(
     as_of: NaiveDate,
     per_village: usize,
 ) -> Result<(usize, Vec<Household>, crate::engine::Report), crate::decisions::EvalStoreError> {
+    // The policy is checked first, so a date without one writes nothing.
+    let policy = crate::policy::Policy::from_toml(crate::policy::DEFAULT_POLICY_TOML, "内置政策")?;
+    let policies = crate::policy::PolicySet::new(vec![policy])?;
+    policies.in_force(as_of)?;
     let village = build(as_of, per_village);
     let created = store.write(|tx| {
         let mut created = 0;
@@ -500,8 +504,6 @@ pub fn install(
         }
         Ok::<_, StoreError>(created)
     })?;
-    let policy = crate::policy::Policy::from_toml(crate::policy::DEFAULT_POLICY_TOML, "内置政策")?;
-    let policies = crate::policy::PolicySet::new(vec![policy])?;
     let (households, report) = crate::decisions::evaluate_store(store, &policies, as_of)?;
     crate::decisions::save_report(store, &households, &report)?;
     Ok((created, households, report))
