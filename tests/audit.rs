@@ -91,6 +91,23 @@ fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
     let after = findings(&db);
     assert!(has(&after, &paid, "AMOUNT_DIFFERS"), "{paid}: {after:?}");
 
+    // A household holding a member of the village staff, not registered as 近亲属备案.
+    let household = &doc["households"][2];
+    let member = &household["members"][0];
+    let staff = serde_json::json!([{"name": member["name"], "id_number": member["id_number"]}]);
+    let (code, _, err) = bangfu(&db, &["settings", "set", "staff", &staff.to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = bangfu(&db, &["settings", "set", "staff", "not json"]);
+    assert_eq!(code, 2, "a bad staff list is refused: {err}");
+    let with_staff = findings(&db);
+    let code = household["id"].as_str().unwrap();
+    let registered = household["cadre_relative"] == true;
+    assert_eq!(
+        has(&with_staff, code, "CADRE_RELATIVE_UNREGISTERED"),
+        !registered,
+        "{with_staff:?}"
+    );
+
     // A paid household with no visit at all is named.
     let any_unvisited = after.iter().any(|f| f["rule"] == "PAID_WITHOUT_VISIT");
     let (_, table, _) = bangfu(&db, &["audit"]);

@@ -525,8 +525,15 @@ pub(super) fn log_verify(db: &Path) -> CliResult {
     }
 }
 
-/// Device settings: the caseworker, the village, and what the notice prints.
-const SETTINGS: &[&str] = &["caseworker", "village", "complaint_phone", "issuer"];
+/// Device settings: the caseworker, the village, what the notice prints, and
+/// the village staff list (JSON) the 近亲属 check of `audit` reads.
+const SETTINGS: &[&str] = &[
+    "caseworker",
+    "village",
+    "complaint_phone",
+    "issuer",
+    "staff",
+];
 
 pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
     let mut store = open(db)?;
@@ -534,8 +541,16 @@ pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
         SettingsCommand::Set { key, value } => {
             if !SETTINGS.contains(&key.as_str()) {
                 return Err(CliError::input(format!(
-                    "未知的设置项“{key}”；可用：caseworker、village"
+                    "未知的设置项“{key}”；可用：{}",
+                    SETTINGS.join("、")
                 )));
+            }
+            if key == "staff" {
+                serde_json::from_str::<Vec<crate::audit::StaffMember>>(&value).map_err(|e| {
+                    CliError::input(format!(
+                        "staff 应为 JSON 列表，如 [{{\"name\":\"张三\",\"id_number\":\"…\"}}]：{e}"
+                    ))
+                })?;
             }
             store.device_id()?;
             store.set_setting(&key, &value)?;
