@@ -17,6 +17,8 @@ use rusqlite::{Connection, OptionalExtension};
 pub use changelog::{LogProblem, Tx};
 pub use decisions::StoredDecision;
 pub use households::{HouseholdSummary, SaveOutcome};
+/// The tables whose rows the change log tracks (and sync bundles may write).
+pub use schema::LOGGED_TABLES;
 
 /// Something went wrong with the store.
 #[derive(Debug, thiserror::Error)]

@@ -47,17 +47,6 @@ pub const KEY_PREFIX: &str = "county";
 /// The deterministic rule applied to conflicts, in words.
 pub const RULE: &str = "暂按较晚的修改（时间相同按设备编号较大者）；两个值都已保留，请熟悉该户的协理员核实后再改一次以确认";
 
-/// Tables a bundle may write: the change-logged tables of the store.
-const SYNCED_TABLES: &[&str] = &[
-    "households",
-    "members",
-    "expenses",
-    "visits",
-    "case_events",
-    "measures",
-    "decisions",
-];
-
 /// The signed manifest of the county's public key file, which devices import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1049,7 +1038,10 @@ impl Apply {
 
     fn apply(&mut self, tx: &Tx, line: &Line) -> Result<(), Problem> {
         let conn = tx.conn();
-        let Some(&table) = SYNCED_TABLES.iter().find(|t| **t == line.table) else {
+        let Some(&table) = crate::store::LOGGED_TABLES
+            .iter()
+            .find(|t| **t == line.table)
+        else {
             return Err(Problem::Bad(format!("写的是未知的表“{}”", line.table)));
         };
         let key = (line.table.clone(), line.record_id.clone());
