@@ -20,7 +20,7 @@ export BANGFU_NO_OPEN=1
 export BANGFU_APP="$target_dir/debug/bangfu-app"
 export BANGFU_SCREENSHOTS="$root/docs/screenshots"
 # A county key for the bundle export step, made by the county side of the same program.
-"$target_dir/debug/bangfu" --db "$work/county.sqlite" county init --region 341024 --name 示例县 --out "$work/county-key.bangfu" >/dev/null
+BANGFU_PASSPHRASE='县里的口令 2026' "$target_dir/debug/bangfu" --db "$work/county.sqlite" county init --region 341024 --name 示例县 --out "$work/county-key.bangfu" >/dev/null
 export BANGFU_COUNTY_KEY="$work/county-key.bangfu"
 export DISPLAY=:97
 export LIBGL_ALWAYS_SOFTWARE=1

@@ -121,7 +121,7 @@ pub fn run_eval_benchmarks(
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let t = Instant::now();
-    let mut store = Store::open(&db).map_err(|e| e.to_string())?;
+    let mut store = Store::open(&db, &bench_passphrase()).map_err(|e| e.to_string())?;
     store
         .write(|tx| {
             for h in &households {
@@ -202,7 +202,7 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let mut store = Store::open(&db).map_err(|e| e.to_string())?;
+    let mut store = Store::open(&db, &bench_passphrase()).map_err(|e| e.to_string())?;
     store
         .write(|tx| {
             for d in village.iter().take(count) {
@@ -283,6 +283,15 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
     Ok(figures)
 }
 
+/// The passphrase of the benchmarks' throw-away stores: they measure the
+/// encrypted store a caseworker has.
+pub(crate) const BENCH_PASSPHRASE: &str = "bench passphrase";
+
+/// [`BENCH_PASSPHRASE`] as a [`crate::store::Passphrase`].
+pub(crate) fn bench_passphrase() -> crate::store::Passphrase {
+    crate::store::Passphrase::new(BENCH_PASSPHRASE)
+}
+
 /// Runs this program as a child with output discarded; times it and reads
 /// the peak memory the child reports of itself (its own high-water mark,
 /// not counting the parent it was forked from).
@@ -291,6 +300,7 @@ fn run_child(exe: &Path, args: &[&str], name: &str, items: usize) -> Result<Figu
     let out = Command::new(exe)
         .args(args)
         .env(REPORT_PEAK_ENV, "1")
+        .env(crate::cli::unlock::PASSPHRASE_ENV, BENCH_PASSPHRASE)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()

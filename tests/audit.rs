@@ -6,6 +6,7 @@ use serde_json::Value;
 
 fn bangfu(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bangfu"))
+        .env("BANGFU_PASSPHRASE", "村里的口令 2026")
         .arg("--db")
         .arg(db)
         .args(args)

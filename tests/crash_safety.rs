@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 use bangfu::store::Store;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
+/// Every store in these tests is encrypted with this passphrase.
+const PASSPHRASE: &str = "村里的口令 2026";
 const ROSTER_EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/roster-example.csv");
 const AS_OF: &str = "2026-06-01";
 const DEFAULT_RUNS: usize = 500;
@@ -125,7 +127,11 @@ fn fingerprint(store: &Store) -> Fingerprint {
 }
 
 fn run_ok(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().expect("run bangfu");
+    let out = Command::new(BIN)
+        .env("BANGFU_PASSPHRASE", PASSPHRASE)
+        .args(args)
+        .output()
+        .expect("run bangfu");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -338,6 +344,7 @@ struct Ended {
 fn launch(args: &[String], delay: Option<Duration>) -> Ended {
     let start = Instant::now();
     let child = Command::new(BIN)
+        .env("BANGFU_PASSPHRASE", PASSPHRASE)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -374,7 +381,8 @@ struct Profile {
 }
 
 fn open_checked(db: &Path) -> Result<(Store, Fingerprint), String> {
-    let store = Store::open(db).map_err(|e| format!("store does not open: {e}"))?;
+    let store = Store::open(db, &bangfu::store::Passphrase::new(PASSPHRASE))
+        .map_err(|e| format!("store does not open: {e}"))?;
     let problems = store
         .verify_log()
         .map_err(|e| format!("log verify failed to run: {e}"))?;

@@ -22,6 +22,8 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
+/// Every store in these tests is encrypted with this passphrase.
+const PASSPHRASE: &str = "村里的口令 2026";
 
 /// The test village (rare surnames, so no demo name collides with ours).
 const VILLAGE: &str = "青檀岭村";
@@ -83,6 +85,7 @@ impl Place {
     fn run(&self, args: &[&str]) -> Run {
         let home = self.dir.path();
         let out = Command::new(BIN)
+            .env("BANGFU_PASSPHRASE", PASSPHRASE)
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("xdg-data"))
             .env_remove("RUST_BACKTRACE")
@@ -141,7 +144,9 @@ impl Place {
 
     /// The decision saved for a household, as its `bangfu.eval.v1` object.
     fn saved_decision(&self, code: &str) -> Value {
-        let store = bangfu::store::Store::open(&self.db).expect("open store");
+        let store =
+            bangfu::store::Store::open(&self.db, &bangfu::store::Passphrase::new(PASSPHRASE))
+                .expect("open store");
         let d = store
             .latest_decision(code)
             .expect("read decision")
@@ -971,7 +976,8 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
     assert!(text.contains("县级确认"));
 
     // In-process timing of the same dossier.
-    let store = bangfu::store::Store::open(&place.db).unwrap();
+    let store =
+        bangfu::store::Store::open(&place.db, &bangfu::store::Passphrase::new(PASSPHRASE)).unwrap();
     let (best, bytes) = time_dossier(&store, code);
     eprintln!(
         "[documents] 12-member/40-visit dossier ({} build): {pages} pages, {} bytes; \
@@ -1552,6 +1558,7 @@ fn bad_input_is_refused_in_chinese_and_missing_directories_are_created() {
     // A store that does not exist is not created by printing.
     let missing = place.path("missing.sqlite");
     let run = Command::new(BIN)
+        .env("BANGFU_PASSPHRASE", PASSPHRASE)
         .env("HOME", place.dir.path())
         .args([
             "--db",
@@ -1738,7 +1745,8 @@ fn time_dossier(store: &bangfu::store::Store, code: &str) -> (Duration, usize) {
 fn one_dossier_time_and_size() {
     let place = Place::new();
     place.demo(8);
-    let store = bangfu::store::Store::open(&place.db).unwrap();
+    let store =
+        bangfu::store::Store::open(&place.db, &bangfu::store::Passphrase::new(PASSPHRASE)).unwrap();
     let mut sizes = Vec::new();
     let mut times = Vec::new();
     for code in ["TXZ-001", "TXZ-003", "BY-002", "JW-005"] {
@@ -1772,7 +1780,8 @@ fn bench_village_300() {
     let started = Instant::now();
     place.demo(300);
     let built = started.elapsed();
-    let store = bangfu::store::Store::open(&place.db).unwrap();
+    let store =
+        bangfu::store::Store::open(&place.db, &bangfu::store::Passphrase::new(PASSPHRASE)).unwrap();
     let village = "田心寨村";
     let started = Instant::now();
     let files = bangfu::casefile::case_files(&store, Some(village)).unwrap();

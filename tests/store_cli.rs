@@ -79,6 +79,7 @@ fn bangfu(db: Option<&Path>, args: &[&str]) -> Run {
         .map_or_else(std::env::temp_dir, Path::to_path_buf);
     let mut cmd = Command::new(BIN);
     cmd.env("HOME", &home)
+        .env("BANGFU_PASSPHRASE", "村里的口令 2026")
         .env("XDG_DATA_HOME", home.join("xdg-data"))
         .env_remove("RUST_BACKTRACE");
     if let Some(db) = db {
@@ -102,8 +103,14 @@ fn p(path: &Path) -> &str {
 // Poking the SQLite file directly
 // ---------------------------------------------------------------------------
 
+/// The (encrypted) store as a bare SQLite connection.
+fn raw(db: &Path) -> Connection {
+    bangfu::store::open_connection(db, &bangfu::store::Passphrase::new("村里的口令 2026"))
+        .expect("open store with rusqlite")
+}
+
 fn query_i64(db: &Path, sql: &str) -> i64 {
-    let conn = Connection::open(db).expect("open store with rusqlite");
+    let conn = raw(db);
     conn.query_row(sql, [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
@@ -950,7 +957,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
     let a = dir.path().join("a.sqlite");
     copy_store(&base, &a);
     let member_id: String = {
-        let conn = Connection::open(&a).unwrap();
+        let conn = raw(&a);
         let id: String = conn
             .query_row(
                 "SELECT id FROM members ORDER BY id LIMIT 1 OFFSET 7",
@@ -978,7 +985,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
     let b = dir.path().join("b.sqlite");
     copy_store(&base, &b);
     let seq: i64 = {
-        let conn = Connection::open(&b).unwrap();
+        let conn = raw(&b);
         conn.execute_batch("DROP TRIGGER change_log_no_update; DROP TRIGGER change_log_no_delete;")
             .unwrap();
         let (seq, row_json): (i64, String) = conn
@@ -1030,7 +1037,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
     let c = dir.path().join("c.sqlite");
     copy_store(&base, &c);
     let household_id: String = {
-        let conn = Connection::open(&c).unwrap();
+        let conn = raw(&c);
         conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
         let id: String = conn
             .query_row(
@@ -1108,7 +1115,7 @@ fn ledger_csv_has_bom_chinese_headers_one_line_per_household_and_masked_ids() {
     let db = demo_store(dir.path());
     let households = count(&db, "households") as usize;
     let all_ids: Vec<String> = {
-        let conn = Connection::open(&db).unwrap();
+        let conn = raw(&db);
         let mut stmt = conn
             .prepare("SELECT id_number FROM members WHERE id_number IS NOT NULL")
             .unwrap();

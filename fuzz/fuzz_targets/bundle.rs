@@ -44,6 +44,8 @@ struct Fixture {
     county_public: CountyKeyManifest,
     /// The county store as registered, copied to `county_db` before each import.
     county_template: Vec<u8>,
+    /// The template, open: its key opens each copy without Argon2id.
+    county_template_store: Store,
     county_db: PathBuf,
     input: PathBuf,
 }
@@ -57,7 +59,7 @@ fn make_fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let device_db = d.join("device.sqlite");
-    let mut device_store = Store::open(&device_db).expect("device store");
+    let mut device_store = Store::open(&device_db, &passphrase()).expect("device store");
     let (dev, _) = device::init(
         &mut device_store,
         &device_db,
@@ -70,7 +72,7 @@ fn make_fixture() -> Fixture {
     let template_db = d.join("template.sqlite");
     let county_public;
     {
-        let mut cs = Store::open(&template_db).expect("county store");
+        let mut cs = Store::open(&template_db, &passphrase()).expect("county store");
         let (c, _) = county::init(&mut cs, &template_db, "341024", "示例县民政局").expect("county");
         let key_file = d.join("county-key.bangfu");
         c.write_public_file(&key_file).expect("county key file");
@@ -81,6 +83,7 @@ fn make_fixture() -> Fixture {
         county_public = c.public;
     }
     let county_template = std::fs::read(&template_db).expect("read county template");
+    let county_template_store = Store::open(&template_db, &passphrase()).expect("template");
     // The working copy uses the same keys, found beside it as `<db>.keys`.
     let county_db = d.join("county.sqlite");
     let keys_from = bangfu::sync::identity::keys_dir(&template_db);
@@ -99,8 +102,13 @@ fn make_fixture() -> Fixture {
         device,
         county_public,
         county_template,
+        county_template_store,
         county_db,
     }
+}
+
+fn passphrase() -> bangfu::store::Passphrase {
+    bangfu::store::Passphrase::new("fuzzing passphrase")
 }
 
 fn fresh_county(f: &Fixture) -> Store {
@@ -108,7 +116,10 @@ fn fresh_county(f: &Fixture) -> Store {
         let _ = std::fs::remove_file(format!("{}{suffix}", f.county_db.display()));
     }
     std::fs::write(&f.county_db, &f.county_template).expect("county copy");
-    Store::open(&f.county_db).expect("county store opens")
+    // Same key as the template: no Argon2id run per input.
+    f.county_template_store
+        .open_copy(&f.county_db)
+        .expect("county store opens")
 }
 
 fn import(f: &Fixture, path: &Path) {

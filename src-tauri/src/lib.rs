@@ -12,20 +12,24 @@ use bangfu::search::SearchIndex;
 use bangfu::store::Store;
 use tauri::Manager;
 
-/// What the commands share: the open store and the search index over it.
+/// What the commands share: the store (once unlocked) and the search index over it.
 pub struct AppState {
     /// Path of the SQLite file.
     pub db_path: PathBuf,
-    /// The store, one writer at a time.
-    pub store: Mutex<Store>,
+    /// The store, one writer at a time; `None` until the passphrase opens it.
+    pub store: Mutex<Option<Store>>,
     /// Search index, rebuilt after each write that changes households.
     pub index: Mutex<SearchIndex>,
     /// Where printed PDFs go.
     pub print_dir: PathBuf,
+    /// Where backups go unless the caseworker names another folder.
+    pub backup_dir: PathBuf,
 }
 
 /// Starts the app. The store is `$BANGFU_DB` when set (tests), else
-/// `bangfu.sqlite` in the platform's app data directory.
+/// `bangfu.sqlite` in the platform's app data directory. It stays locked
+/// until the window gives its passphrase (`unlock`, or `create_store` on
+/// first start).
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
@@ -34,31 +38,23 @@ pub fn run() {
             let db_path = std::env::var_os("BANGFU_DB")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("bangfu.sqlite"));
-            let mut store = Store::open(&db_path)?;
-            store.device_id()?;
-            // The device key is made on first start; a store whose keys are
-            // missing still opens, and the sync screen says what is wrong.
-            if let Ok(None) = bangfu::sync::device::state(&store) {
-                if let Err(e) = bangfu::sync::device::init(&mut store, &db_path, None, None, false)
-                {
-                    eprintln!("设备密钥未能建立：{e}");
-                }
-            }
-            let index = SearchIndex::build(&store)?;
             let print_dir = std::env::var_os("BANGFU_PRINT_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("打印"));
             app.manage(AppState {
+                backup_dir: print_dir.with_file_name("备份"),
                 db_path,
-                store: Mutex::new(store),
-                index: Mutex::new(index),
+                store: Mutex::new(None),
+                index: Mutex::new(SearchIndex::default()),
                 print_dir,
             });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
-            commands::create_demo,
+            commands::unlock,
+            commands::create_store,
+            commands::backup_now,
             commands::search_households,
             commands::household_detail,
             commands::check_id_number,

@@ -12,7 +12,7 @@ use crate::roster::{decode, parse_roster, Encoding};
 use crate::store::{Store, StoreError};
 
 fn open(db: &Path) -> Result<Store, CliError> {
-    Ok(Store::open(db)?)
+    super::unlock::open_store(db)
 }
 
 fn write_out(out: Option<&Path>, bytes: &[u8]) -> CliResult {

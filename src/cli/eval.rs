@@ -9,7 +9,6 @@ use crate::decisions::{diff, evaluate_store, save_report, EvalStoreError};
 use crate::engine::{evaluate_all, Report};
 use crate::money::format_amount;
 use crate::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
-use crate::store::Store;
 
 /// Loads the policy files given, or the built-in default when none is.
 pub fn load_policies(paths: &[PathBuf]) -> Result<PolicySet, CliError> {
@@ -58,7 +57,7 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
             "没有给出 --input，也没有找到数据库；请用 --input FILE 或 --db PATH",
         ));
     }
-    let mut store = Store::open(db)?;
+    let mut store = super::unlock::open_store(db)?;
     let (households, report) = evaluate_store(&store, &policies, as_of).map_err(|e| match e {
         EvalStoreError::Policy(p) => CliError::input(p.to_string()),
         EvalStoreError::Store(s) => CliError::from(s),

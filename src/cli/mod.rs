@@ -3,11 +3,13 @@
 //! Exit status: 0 when the command ran; 2 for an unreadable or invalid input
 //! file or policy (and for bad arguments); 1 for anything else.
 
+mod backup;
 mod commands;
 mod eval;
 mod papers;
 pub mod sync;
 mod text;
+pub mod unlock;
 
 use std::path::PathBuf;
 
@@ -120,6 +122,18 @@ pub enum Command {
     /// 政策文件：导入县里签发的政策
     #[command(subcommand)]
     Policy(sync::PolicyCommand),
+    /// 备份：把整个数据库（加密）复制到另一个文件
+    Backup {
+        /// 备份文件（不能是已有的文件）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// 从备份恢复：核对备份完好后替换数据库（原数据库改名保留）
+    Restore {
+        /// 备份文件
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// 性能测试（结果记入 BENCHMARKS.md）
     Bench {
         /// 生成的户数
@@ -407,6 +421,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Bundle(c) => sync::bundle(&db, c),
         Command::County(c) => sync::county(&db, c),
         Command::Policy(c) => sync::policy(&db, c),
+        Command::Backup { out } => backup::backup(&db, &out),
+        Command::Restore { file } => backup::restore(&db, &file),
         Command::Bench {
             dir, sync: true, ..
         } => sync::bench(&dir),

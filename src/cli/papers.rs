@@ -79,7 +79,7 @@ fn open_existing(db: &Path) -> Result<Store, CliError> {
     if !db.exists() {
         return Err(CliError::input(format!("数据库 {} 不存在", db.display())));
     }
-    Ok(Store::open(db)?)
+    super::unlock::open_store(db)
 }
 
 fn pdf_error(e: crate::pdf::PdfError) -> CliError {

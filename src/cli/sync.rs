@@ -144,7 +144,7 @@ fn short(id: &str) -> &str {
 
 /// `bangfu device …`
 pub(super) fn device(db: &Path, c: DeviceCommand) -> CliResult {
-    let mut store = Store::open(db)?;
+    let mut store = super::unlock::open_store(db)?;
     match c {
         DeviceCommand::Init {
             name,
@@ -235,7 +235,7 @@ fn print_status(store: &Store) -> CliResult {
 
 /// `bangfu bundle …`
 pub(super) fn bundle(db: &Path, c: BundleCommand) -> CliResult {
-    let mut store = Store::open(db)?;
+    let mut store = super::unlock::open_store(db)?;
     match c {
         BundleCommand::Export { out } => match device::export(&mut store, db, &out)? {
             device::Exported::Nothing { acked_sequence } => {
@@ -362,7 +362,7 @@ fn county_store(db: &Path) -> Result<Store, CliError> {
             db.display()
         )));
     }
-    Ok(Store::open(db)?)
+    super::unlock::open_store(db)
 }
 
 /// `bangfu county …`
@@ -370,7 +370,7 @@ pub(super) fn county(db: &Path, c: CountyCommand) -> CliResult {
     use crate::sync::county as cty;
     match c {
         CountyCommand::Init { region, name, out } => {
-            let mut store = Store::open(db)?;
+            let mut store = super::unlock::open_store(db)?;
             let (county, created) = cty::init(&mut store, db, &region, &name)?;
             let out = out.unwrap_or_else(|| sync::identity::keys_dir(db).join("county-key.bangfu"));
             county.write_public_file(&out)?;
@@ -561,7 +561,7 @@ fn ack_path(bundle: &Path, dir: Option<&Path>) -> PathBuf {
 /// `bangfu policy …`
 pub(super) fn policy(db: &Path, c: PolicyCommand) -> CliResult {
     let PolicyCommand::Import { file } = c;
-    let store = Store::open(db)?;
+    let store = super::unlock::open_store(db)?;
     let (m, p, saved) = sync::policy_file::import(&store, db, &file)?;
     println!(
         "已核对县级签名并导入政策 {}（{}，{} 起生效）：{}",

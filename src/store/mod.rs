@@ -3,9 +3,14 @@
 //!
 //! Every user action is one transaction ([`Store::write`]); inside it every
 //! row written goes through [`changelog::Tx`], which records the change.
+//!
+//! The file is encrypted ([`cipher`]): opening it takes the passphrase, and an
+//! unencrypted store from an earlier version is encrypted on first open.
 
+mod backup;
 mod casework;
 pub mod changelog;
+pub mod cipher;
 mod decisions;
 mod households;
 mod schema;
@@ -13,6 +18,14 @@ mod schema;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
+
+pub use backup::{
+    backup_overdue, check_backup_file, restore, CopyInfo, LastBackup, Restored,
+    BACKUP_REMINDER_DAYS,
+};
+use cipher::FileState;
+pub use cipher::Passphrase;
+use zeroize::Zeroizing;
 
 pub use changelog::{LogProblem, Tx};
 pub use decisions::StoredDecision;
@@ -48,6 +61,15 @@ pub enum StoreError {
         /// What failed.
         problem: String,
     },
+    /// The passphrase does not open the file (or the file is not a bangfu store).
+    #[error("口令不正确，无法打开数据库 {0}（如果口令无误，这个文件可能不是帮扶的数据库）")]
+    WrongPassphrase(PathBuf),
+    /// A new store's passphrase is too short.
+    #[error(
+        "口令太短：新数据库的口令至少要 {} 个字符",
+        cipher::MIN_NEW_PASSPHRASE_CHARS
+    )]
+    WeakPassphrase,
     /// The file could not be created or opened.
     #[error("无法打开数据库文件 {path}：{problem}")]
     Open {
@@ -58,6 +80,59 @@ pub enum StoreError {
     },
 }
 
+/// Opens the existing encrypted store at `path` as a bare SQLite connection,
+/// without migrations or checks: for looking inside a store with SQL (tests,
+/// and a maintainer investigating a file).
+pub fn open_connection(path: &Path, passphrase: &Passphrase) -> Result<Connection> {
+    match cipher::inspect(path).map_err(|e| StoreError::Open {
+        path: path.to_owned(),
+        problem: e.to_string(),
+    })? {
+        FileState::Encrypted(salt) => Ok(open_keyed(path, passphrase, &salt)?.0),
+        _ => Err(StoreError::Open {
+            path: path.to_owned(),
+            problem: "不是加密的帮扶数据库".into(),
+        }),
+    }
+}
+
+/// Opens the SQLCipher file at `path` with the key of `passphrase` and
+/// `salt`, and proves the key right by reading the schema.
+fn open_keyed(
+    path: &Path,
+    passphrase: &Passphrase,
+    salt: &[u8; cipher::SALT_LEN],
+) -> Result<(Connection, Zeroizing<String>)> {
+    let key = cipher::key_literal(passphrase, salt).map_err(|problem| StoreError::Open {
+        path: path.to_owned(),
+        problem,
+    })?;
+    Ok((open_with_key(path, &key)?, key))
+}
+
+/// Opens the SQLCipher file at `path` with the raw `key` literal, and proves
+/// the key right by reading the schema.
+fn open_with_key(path: &Path, key: &str) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(|e| StoreError::Open {
+        path: path.to_owned(),
+        problem: e.to_string(),
+    })?;
+    // A wrong key is our error to report, not SQLCipher's to print on stderr.
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    conn.pragma_update(None, "key", key)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(conn),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(StoreError::WrongPassphrase(path.to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -65,31 +140,43 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     author: String,
+    /// The SQLCipher key of the file (kept for backups), wiped on drop.
+    key: Option<Zeroizing<String>>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
-                path: path.to_owned(),
-                problem: e.to_string(),
-            })?;
-        }
-        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+    /// Opens (creating if needed) the encrypted store at `path` with
+    /// `passphrase` and brings its schema up to date. An unencrypted store is
+    /// encrypted first; a wrong passphrase changes nothing.
+    pub fn open(path: &Path, passphrase: &Passphrase) -> Result<Store> {
+        let open_error = |problem: String| StoreError::Open {
             path: path.to_owned(),
-            problem: e.to_string(),
-        })?;
+            problem,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+        }
+        let salt = match cipher::inspect(path).map_err(|e| open_error(e.to_string()))? {
+            FileState::New => {
+                if !passphrase.strong_enough() {
+                    return Err(StoreError::WeakPassphrase);
+                }
+                cipher::new_salt().map_err(|e| open_error(e.to_string()))?
+            }
+            FileState::Plain => backup::encrypt_plain_file(path, passphrase)?,
+            FileState::Encrypted(salt) => salt,
+        };
+        let (conn, key) = open_keyed(path, passphrase, &salt)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        Store::init(conn)
+        Store::init(conn, Some(key))
     }
 
     /// Opens a throw-away store in memory (tests, benchmarks).
     pub fn open_in_memory() -> Result<Store> {
-        Store::init(Connection::open_in_memory()?)
+        Store::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(mut conn: Connection) -> Result<Store> {
+    fn init(mut conn: Connection, key: Option<Zeroizing<String>>) -> Result<Store> {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -97,6 +184,7 @@ impl Store {
         let mut store = Store {
             conn,
             author: String::new(),
+            key,
         };
         store.author = store.author_label()?;
         Ok(store)

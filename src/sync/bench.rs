@@ -57,7 +57,7 @@ fn households(prefix: &str, count: usize, seed_offset: usize) -> Result<Vec<Hous
 
 fn new_device(dir: &Path, name: &str, county_file: &Path) -> Result<(PathBuf, Store), String> {
     let db = dir.join(format!("{name}.sqlite"));
-    let mut store = Store::open(&db).map_err(s)?;
+    let mut store = Store::open(&db, &crate::bench::bench_passphrase()).map_err(s)?;
     device::init(&mut store, &db, Some(name), Some("基准村"), false).map_err(s)?;
     device::import_county_key(&mut store, county_file, false).map_err(s)?;
     Ok((db, store))
@@ -110,7 +110,7 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
     let mut notes = Vec::new();
 
     let county_db = dir.join("county.sqlite");
-    let mut county_store = Store::open(&county_db).map_err(s)?;
+    let mut county_store = Store::open(&county_db, &crate::bench::bench_passphrase()).map_err(s)?;
     let (cty, _) =
         county::init(&mut county_store, &county_db, "341024", "基准县民政局").map_err(s)?;
     let county_file = dir.join("county-key.bangfu");

@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use super::bundle::{self, BundleManifest, Line, Lines};
 use super::device::{json_bytes, Registration, REGISTRATION_FORMAT};
-use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey};
+use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey, SealKey};
 use super::sealed::{self, PayloadInfo};
 use super::{reject, Result, SyncError};
 use crate::store::changelog::row_json;
@@ -196,10 +196,11 @@ pub fn init(store: &mut Store, db: &Path, region: &str, name: &str) -> Result<(C
         ));
     }
     let dir = keys_dir(db);
+    let seal = SealKey::ensure(store)?;
     let keys = if KeySet::exists(&dir, KEY_PREFIX) {
-        KeySet::load(&dir, KEY_PREFIX)?
+        KeySet::load(&dir, KEY_PREFIX, Some(&seal))?
     } else {
-        KeySet::create(&dir, KEY_PREFIX)?
+        KeySet::create(&dir, KEY_PREFIX, &seal)?
     };
     let public = CountyKeyManifest {
         format: COUNTY_KEY_FORMAT.into(),
@@ -227,7 +228,11 @@ pub fn load(store: &Store, db: &Path) -> Result<County> {
             db.display()
         )));
     };
-    let keys = KeySet::load(&keys_dir(db), KEY_PREFIX)?;
+    let keys = KeySet::load(
+        &keys_dir(db),
+        KEY_PREFIX,
+        SealKey::of_store(store)?.as_ref(),
+    )?;
     if keys.signing.public().key_id() != public.key_id || keys.recipient() != public.age_recipient {
         return Err(SyncError::Setup(format!(
             "密钥文件夹 {} 中的密钥不是本县数据库记录的密钥（{}）",

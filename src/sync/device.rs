@@ -20,7 +20,7 @@ use super::bundle::{self, BundleManifest, Destination, Sender, Start};
 use super::county::{
     AckManifest, Conflict, CountyKeyManifest, ACK_FORMAT, ACK_PAYLOAD, COUNTY_KEY_FORMAT,
 };
-use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey};
+use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey, SealKey};
 use super::{reject, sealed, Result, SyncError};
 use crate::store::changelog::GENESIS;
 use crate::store::Store;
@@ -217,6 +217,7 @@ pub fn init(
     let dir = keys_dir(db);
     let existing = state(store)?;
     let have_keys = KeySet::exists(&dir, KEY_PREFIX);
+    let seal = SealKey::ensure(store)?;
     for (key, value) in [("caseworker", name), ("village", village)] {
         if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
             store.set_setting(key, v)?;
@@ -250,9 +251,9 @@ pub fn init(
         ));
     }
     let keys = if have_keys {
-        KeySet::load(&dir, KEY_PREFIX)?
+        KeySet::load(&dir, KEY_PREFIX, Some(&seal))?
     } else {
-        KeySet::create(&dir, KEY_PREFIX)?
+        KeySet::create(&dir, KEY_PREFIX, &seal)?
     };
     let (base_seq, base_hash, copied_from) = if copied {
         let head: Option<(i64, String)> = store
@@ -303,7 +304,11 @@ pub fn load(store: &Store, db: &Path) -> Result<Device> {
                 .into(),
         ));
     };
-    let keys = KeySet::load(&keys_dir(db), KEY_PREFIX)?;
+    let keys = KeySet::load(
+        &keys_dir(db),
+        KEY_PREFIX,
+        SealKey::of_store(store)?.as_ref(),
+    )?;
     if keys.signing.public().key_id() != st.key_id {
         return Err(SyncError::Setup(format!(
             "密钥文件夹 {} 中的密钥（{}）不是本数据库的设备密钥（{}）",

@@ -7,21 +7,27 @@
 //!
 //! | file | content | mode |
 //! |---|---|---|
-//! | `device.key` / `county.key` | minisign secret key, not password-protected | 0600 |
+//! | `device.key` / `county.key` | minisign secret key, sealed | 0600 |
 //! | `device.pub` / `county.pub` | minisign public key | 0644 |
-//! | `device.age` / `county.age` | age X25519 identity (`AGE-SECRET-KEY-1…`) | 0600 |
+//! | `device.age` / `county.age` | age X25519 identity (`AGE-SECRET-KEY-1…`), sealed | 0600 |
 //!
-//! So `minisign -V -p device.pub -m manifest.json` and `age -d -i county.age
-//! payload.age` work with the standard tools. A private key file that others
-//! can read is refused, as ssh does.
+//! The private key files are sealed (XChaCha20-Poly1305) with a random key
+//! kept inside the encrypted store ([`SealKey`]), so they are exactly as safe
+//! as the store's passphrase, and useless copied without it. Once opened they
+//! are the standard formats: `minisign -V -p device.pub -m manifest.json`
+//! checks a bundle's signature. A private key file that others can read is
+//! refused, as ssh does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use age::secrecy::ExposeSecret;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use zeroize::Zeroizing;
 
 use super::{io_error, Result, SyncError};
+use crate::store::Store;
 
 /// The untrusted comment of every signature bangfu writes (checked on reading:
 /// minisign does not sign this line, so bangfu insists on its exact text).
@@ -35,6 +41,108 @@ pub fn keys_dir(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(".keys");
     PathBuf::from(name)
+}
+
+/// `settings` key of the store's [`SealKey`] (device-local, never synced).
+const SEAL_SETTING: &str = "keys.seal";
+
+/// First line of a sealed private key file.
+const SEALED_HEADER: &str = "bangfu sealed key v1";
+
+/// The key that seals the private key files beside a store; it lives in the
+/// store's encrypted `settings`.
+pub struct SealKey(Zeroizing<[u8; 32]>);
+
+impl SealKey {
+    /// The store's seal key, if it has one.
+    pub fn of_store(store: &Store) -> Result<Option<SealKey>> {
+        let Some(text) = store.setting(SEAL_SETTING)? else {
+            return Ok(None);
+        };
+        let mut key = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(text.trim(), key.as_mut())
+            .map_err(|e| SyncError::Setup(format!("数据库中的密钥封存码已损坏：{e}")))?;
+        Ok(Some(SealKey(key)))
+    }
+
+    /// The store's seal key, made on first use.
+    pub fn ensure(store: &mut Store) -> Result<SealKey> {
+        if let Some(key) = SealKey::of_store(store)? {
+            return Ok(key);
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        getrandom::getrandom(key.as_mut())
+            .map_err(|e| SyncError::Setup(format!("无法生成随机数：{e}")))?;
+        store.set_setting(SEAL_SETTING, &hex::encode(&key[..]))?;
+        Ok(SealKey(key))
+    }
+
+    fn cipher(&self) -> chacha20poly1305::XChaCha20Poly1305 {
+        let key: &[u8; 32] = &self.0;
+        chacha20poly1305::XChaCha20Poly1305::new(key.into())
+    }
+
+    fn seal(&self, text: &str) -> Result<String> {
+        let mut nonce = [0u8; 24];
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| SyncError::Setup(format!("无法生成随机数：{e}")))?;
+        let sealed = self
+            .cipher()
+            .encrypt((&nonce).into(), text.as_bytes())
+            .map_err(|_| SyncError::Setup("无法封存私钥".into()))?;
+        Ok(format!(
+            "{SEALED_HEADER}\n{}{}\n",
+            hex::encode(nonce),
+            hex::encode(sealed)
+        ))
+    }
+
+    fn open(&self, text: &str, path: &Path) -> Result<Zeroizing<String>> {
+        let bad = || {
+            SyncError::Setup(format!(
+                "私钥文件 {} 无法用本数据库解封：它属于另一个数据库，或已被改动",
+                path.display()
+            ))
+        };
+        let body = text
+            .strip_prefix(SEALED_HEADER)
+            .map(str::trim)
+            .ok_or_else(bad)?;
+        let bytes = hex::decode(body).map_err(|_| bad())?;
+        if bytes.len() < 24 {
+            return Err(bad());
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let plain = self
+            .cipher()
+            .decrypt(nonce.into(), sealed)
+            .map_err(|_| bad())?;
+        String::from_utf8(plain)
+            .map(Zeroizing::new)
+            .map_err(|_| bad())
+    }
+}
+
+/// Reads a private key file and unseals it; an unsealed file from an
+/// earlier version is read as it is and, when `seal` is given, sealed now.
+fn read_key_file(path: &Path, seal: Option<&SealKey>) -> Result<Zeroizing<String>> {
+    let text = Zeroizing::new(read_private(path)?);
+    match seal {
+        _ if !text.starts_with(SEALED_HEADER) => {
+            if let Some(seal) = seal {
+                let tmp = path.with_extension("sealing");
+                let _ = std::fs::remove_file(&tmp);
+                write_private(&tmp, &seal.seal(&text)?)?;
+                std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+            }
+            Ok(text)
+        }
+        Some(seal) => seal.open(&text, path),
+        None => Err(SyncError::Setup(format!(
+            "私钥文件 {} 已封存，但本数据库中没有解封它的密钥：这个密钥文件夹不属于本数据库",
+            path.display()
+        ))),
+    }
 }
 
 /// A public signing key (minisign, Ed25519).
@@ -161,7 +269,9 @@ impl SigningKey {
 
     fn secret_file_text(&self) -> Result<String> {
         self.secret
-            .to_box(Some("minisign secret key (bangfu, not password-protected)"))
+            .to_box(Some(
+                "minisign secret key (bangfu; the file is sealed by its store)",
+            ))
             .map(|b| b.into_string())
             .map_err(|e| SyncError::Setup(format!("无法保存签名私钥：{e}")))
     }
@@ -198,8 +308,9 @@ impl KeySet {
     }
 
     /// Creates new keys and writes them to `dir` as `<prefix>.key`,
-    /// `<prefix>.pub` and `<prefix>.age`; refuses to overwrite existing files.
-    pub fn create(dir: &Path, prefix: &str) -> Result<KeySet> {
+    /// `<prefix>.pub` and `<prefix>.age`, the private ones sealed with `seal`;
+    /// refuses to overwrite existing files.
+    pub fn create(dir: &Path, prefix: &str, seal: &SealKey) -> Result<KeySet> {
         create_private_dir(dir)?;
         let keys = KeySet {
             signing: SigningKey::generate()?,
@@ -213,9 +324,9 @@ impl KeySet {
         );
         write_private(
             &dir.join(format!("{prefix}.key")),
-            &keys.signing.secret_file_text()?,
+            &seal.seal(&keys.signing.secret_file_text()?)?,
         )?;
-        write_private(&dir.join(format!("{prefix}.age")), &age_text)?;
+        write_private(&dir.join(format!("{prefix}.age")), &seal.seal(&age_text)?)?;
         super::write_atomically(
             &dir.join(format!("{prefix}.pub")),
             keys.signing.public().to_file_text().as_bytes(),
@@ -230,12 +341,13 @@ impl KeySet {
             .any(|ext| dir.join(format!("{prefix}.{ext}")).exists())
     }
 
-    /// Loads the keys written by [`KeySet::create`].
-    pub fn load(dir: &Path, prefix: &str) -> Result<KeySet> {
+    /// Loads the keys written by [`KeySet::create`], unsealing them with `seal`.
+    pub fn load(dir: &Path, prefix: &str, seal: Option<&SealKey>) -> Result<KeySet> {
         let key_path = dir.join(format!("{prefix}.key"));
         let age_path = dir.join(format!("{prefix}.age"));
-        let signing = SigningKey::from_secret_file_text(&read_private(&key_path)?, &key_path)?;
-        let age_text = read_private(&age_path)?;
+        let signing =
+            SigningKey::from_secret_file_text(&read_key_file(&key_path, seal)?, &key_path)?;
+        let age_text = read_key_file(&age_path, seal)?;
         let line = age_text
             .lines()
             .map(str::trim)
@@ -312,8 +424,10 @@ mod tests {
     #[test]
     fn sign_verify_and_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let keys = KeySet::create(dir.path(), "device").expect("create");
-        let again = KeySet::load(dir.path(), "device").expect("load");
+        let mut store = Store::open_in_memory().expect("store");
+        let seal = SealKey::ensure(&mut store).expect("seal");
+        let keys = KeySet::create(dir.path(), "device", &seal).expect("create");
+        let again = KeySet::load(dir.path(), "device", Some(&seal)).expect("load");
         assert_eq!(
             keys.signing.public().to_base64(),
             again.signing.public().to_base64()
@@ -335,7 +449,7 @@ mod tests {
         let short = format!("{}\n", lines.join("\n"));
         assert!(pk.verify(b"hello", &short).is_err());
         assert!(
-            KeySet::create(dir.path(), "device").is_err(),
+            KeySet::create(dir.path(), "device", &seal).is_err(),
             "never overwrites"
         );
         #[cfg(unix)]
@@ -355,7 +469,47 @@ mod tests {
                 std::fs::Permissions::from_mode(0o644),
             )
             .expect("chmod");
-            assert!(KeySet::load(dir.path(), "device").is_err());
+            assert!(KeySet::load(dir.path(), "device", Some(&seal)).is_err());
         }
+    }
+
+    #[test]
+    fn private_key_files_are_sealed_by_their_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open_in_memory().expect("store");
+        let seal = SealKey::ensure(&mut store).expect("seal");
+        let keys = KeySet::create(dir.path(), "device", &seal).expect("create");
+        let secret = keys.age.to_string().expose_secret().to_owned();
+        let on_disk = std::fs::read_to_string(dir.path().join("device.age")).expect("read");
+        assert!(on_disk.starts_with(SEALED_HEADER));
+        assert!(!on_disk.contains("AGE-SECRET-KEY"), "{on_disk}");
+        let key_file = std::fs::read_to_string(dir.path().join("device.key")).expect("read");
+        assert!(!key_file.contains("minisign"), "{key_file}");
+        // Another store's seal key, or none, does not open them.
+        let mut other = Store::open_in_memory().expect("store");
+        let wrong = SealKey::ensure(&mut other).expect("seal");
+        assert!(KeySet::load(dir.path(), "device", Some(&wrong)).is_err());
+        assert!(KeySet::load(dir.path(), "device", None).is_err());
+        // A changed byte is refused.
+        let mut bytes = on_disk.into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'0' { b'1' } else { b'0' };
+        std::fs::write(dir.path().join("device.age"), &bytes).expect("write");
+        assert!(KeySet::load(dir.path(), "device", Some(&seal)).is_err());
+
+        // An unsealed key file from an earlier version is read and sealed.
+        let old = tempfile::tempdir().expect("tempdir");
+        let age_text = format!("# created: then\n{secret}\n");
+        write_private(&old.path().join("device.age"), &age_text).expect("write");
+        write_private(
+            &old.path().join("device.key"),
+            &keys.signing.secret_file_text().expect("text"),
+        )
+        .expect("write");
+        let loaded = KeySet::load(old.path(), "device", Some(&seal)).expect("legacy");
+        assert_eq!(loaded.recipient(), keys.recipient());
+        let now = std::fs::read_to_string(old.path().join("device.age")).expect("read");
+        assert!(now.starts_with(SEALED_HEADER) && !now.contains("AGE-SECRET"));
+        assert!(KeySet::load(old.path(), "device", Some(&seal)).is_ok());
     }
 }

@@ -3,7 +3,7 @@
 // Run by scripts/e2e.sh, which builds the app and starts the drivers.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { remote } from 'webdriverio'
@@ -13,6 +13,7 @@ const shots = process.env.BANGFU_SCREENSHOTS ?? 'screenshots'
 const printDir = process.env.BANGFU_PRINT_DIR
 let browser
 
+const passphrase = '村里的口令 2026'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 async function clickText(selector, text) {
@@ -30,6 +31,18 @@ async function replaceText(el, text) {
   await el.addValue(text)
 }
 
+// Clicks a button inside the scrolling main pane. WebKitWebDriver computes
+// the pointer position wrongly for elements scrolled inside nested scroll
+// containers (the click lands on the element above), so after scrolling the
+// button into view the click is dispatched to the element itself.
+async function press(selector) {
+  const el = typeof selector === 'string' ? await browser.$(selector) : selector
+  await el.waitForExist({ timeout: 15000 })
+  await el.scrollIntoView({ block: 'center' })
+  await el.waitForEnabled({ timeout: 15000 })
+  await browser.execute((e) => e.click(), el)
+}
+
 async function typeInto(selector, text) {
   const el = await browser.$(selector)
   await el.waitForDisplayed({ timeout: 15000 })
@@ -42,27 +55,42 @@ async function shot(name) {
   await browser.saveScreenshot(join(shots, `${name}.png`))
 }
 
+const session = {
+  hostname: '127.0.0.1',
+  port: 4444,
+  logLevel: 'error',
+  connectionRetryTimeout: 120000,
+  capabilities: { browserName: 'wry', 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: app } },
+}
+
 before(async () => {
   assert.ok(app && existsSync(app), `BANGFU_APP must name the built app (got ${app})`)
   const started = Date.now()
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'error',
-    connectionRetryTimeout: 120000,
-    capabilities: { browserName: 'wry', 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: app } },
-  })
-  await (await browser.$('#search')).waitForDisplayed({ timeout: 30000 })
+  browser = await remote(session)
+  await (await browser.$('#unlock-submit')).waitForDisplayed({ timeout: 30000 })
   // A figure for BENCHMARKS.md, not an assertion: timings vary with the machine.
-  console.log(`# cold start to the household list: ${Date.now() - started} ms (includes WebDriver session setup)`)
+  console.log(`# cold start to the first screen: ${Date.now() - started} ms (includes WebDriver session setup)`)
 })
 
 after(async () => {
   await browser?.deleteSession()
 })
 
-test('first start offers the demo village and lists it', async () => {
-  await clickText('button', '导入演示数据')
+test('first start sets up the caseworker, a passphrase and the demo village', async () => {
+  await typeInto('#setup-name', '方晓燕')
+  await typeInto('#setup-village', '测试村')
+  // A short passphrase is refused and nothing typed is lost.
+  await typeInto('#unlock-pass', '1234567')
+  await typeInto('#unlock-pass-again', '1234567')
+  await (await browser.$('#unlock-submit')).click()
+  const error = await browser.$('#unlock-error')
+  await error.waitForDisplayed({ timeout: 10000 })
+  assert.match(await error.getText(), /至少要 8 个字符/)
+  assert.equal(await (await browser.$('#setup-name')).getValue(), '方晓燕')
+  await typeInto('#unlock-pass', passphrase)
+  await typeInto('#unlock-pass-again', passphrase)
+  await shot('00-first-start')
+  await (await browser.$('#unlock-submit')).click()
   const table = await browser.$('#household-table')
   await table.waitForDisplayed({ timeout: 30000 })
   await browser.waitUntil(async () => (await browser.$$('#household-table .el-table__row')).length > 50, { timeout: 30000 })
@@ -84,22 +112,22 @@ test('create a household, add members, save, evaluate, visit, print', async () =
   await (await browser.$('#add-member')).waitForClickable({ timeout: 15000 })
 
   // A bad ID number is a clear error and the typed data stays.
-  await (await browser.$('#add-member')).click()
+  await press('#add-member')
   const names = await browser.$$('.member-name input')
   await replaceText(names[1], '端小妹')
   const ids = await browser.$$('.member-id input')
   await replaceText(ids[1], '341024201506010321')
-  await (await browser.$('#save-household')).click()
+  await press('#save-household')
   const problems = await browser.$('#form-problems')
   await problems.waitForDisplayed({ timeout: 10000 })
   assert.match(await problems.getText(), /身份证号/)
   assert.equal(await (await browser.$$('.member-name input'))[1].getValue(), '端小妹')
 
   await replaceText(ids[1], '341024201506010320')
-  await (await browser.$$('.add-income'))[0].click()
+  await press((await browser.$$('.add-income'))[0])
   const incomes = await browser.$$('.income-annual input')
   await replaceText(incomes[0], '6000')
-  await (await browser.$('#save-household')).click()
+  await press('#save-household')
   await sleep(1500)
   const left = await browser.$('#form-problems')
   if (await left.isDisplayed().catch(() => false)) console.error('form problems:', await left.getText())
@@ -107,7 +135,7 @@ test('create a household, add members, save, evaluate, visit, print', async () =
   await shot('02-household-detail')
 
   await clickText('.el-tabs__item', '资格评估')
-  await (await browser.$('#evaluate-save')).click()
+  await press('#evaluate-save')
   const total = await browser.$('#eval-total')
   await total.waitForDisplayed({ timeout: 10000 })
   const reasons = await browser.$$('.eval-reason')
@@ -115,21 +143,19 @@ test('create a household, add members, save, evaluate, visit, print', async () =
   await shot('03-eligibility')
 
   await clickText('.el-tabs__item', '入户调查')
-  await (await browser.$('#new-visit')).click()
+  await press('#new-visit')
   await typeInto('.visit-worker-0 input', '方晓燕')
   await typeInto('.visit-worker-1 input', '洪卫东')
   await typeInto('#visit-findings', '看：房屋安全；查：证件齐全；算：人均收入低于标准；访：邻居属实。')
   await sleep(1200) // the draft autosaves
   await shot('04-visit-form')
-  const finish = await browser.$('#finish-visit')
-  await finish.scrollIntoView()
-  await finish.click()
+  await press('#finish-visit')
   await browser.waitUntil(async () => !(await (await browser.$('#visit-form')).isExisting()), { timeout: 10000 })
   const visitRow = await browser.$('#visit-table .el-table__row')
   await visitRow.waitForExist({ timeout: 10000 })
   assert.match(await browser.getPageSource(), /方晓燕、洪卫东/)
 
-  await (await browser.$('#print-dossier')).click()
+  await press('#print-dossier')
   await sleep(3000)
   const pdf = join(printDir, '一户一档-E2E-001.pdf')
   await browser.waitUntil(() => existsSync(pdf), { timeout: 20000 })
@@ -155,12 +181,7 @@ test('due list and notice screens', async () => {
 test('export a signed, encrypted sync bundle for the county', async () => {
   const key = process.env.BANGFU_COUNTY_KEY
   assert.ok(key && existsSync(key), 'BANGFU_COUNTY_KEY names the county key file')
-  // The device key is made from the caseworker and village in the settings.
-  await (await browser.$('#nav-settings')).click()
-  await typeInto('#setting-caseworker', '方晓燕')
-  await typeInto('#setting-village', '测试村')
-  await (await browser.$('#save-settings')).click()
-  await sleep(800)
+  // The device key was made at first start, from the caseworker and village given there.
   await (await browser.$('#nav-sync')).click()
   await typeInto('#county-key-path', key)
   await (await browser.$('#import-county-key')).click()
@@ -174,4 +195,32 @@ test('export a signed, encrypted sync bundle for the county', async () => {
   assert.ok(existsSync(bundle), `bundle written: ${bundle}`)
   // Encrypted: no ID number of the household created above is readable in it.
   assert.ok(!readFileSync(bundle).includes(Buffer.from('341024198104120119')))
+})
+
+test('a backup is written encrypted, and the reminder goes away', async () => {
+  assert.ok(await (await browser.$('#backup-reminder')).isDisplayed(), 'never backed up: the app reminds')
+  await (await browser.$('#backup-now')).click()
+  const backupDir = join(printDir, '..', '备份')
+  await browser.waitUntil(() => existsSync(backupDir) && readdirSync(backupDir).some((f) => f.endsWith('.sqlite')), { timeout: 20000 })
+  const file = join(backupDir, readdirSync(backupDir).find((f) => f.endsWith('.sqlite')))
+  assert.ok(!readFileSync(file).subarray(0, 16).equals(Buffer.from('SQLite format 3\0')), 'the backup is encrypted')
+  await browser.waitUntil(async () => !(await (await browser.$('#backup-reminder')).isExisting()), { timeout: 10000 })
+})
+
+test('after a restart the store asks for its passphrase; a wrong one is refused', async () => {
+  await browser.deleteSession()
+  browser = await remote(session)
+  await typeInto('#unlock-pass', '不是这个口令了')
+  await (await browser.$('#unlock-submit')).click()
+  const error = await browser.$('#unlock-error')
+  await error.waitForDisplayed({ timeout: 10000 })
+  assert.match(await error.getText(), /口令不正确/)
+  await shot('07-unlock')
+  await typeInto('#unlock-pass', passphrase)
+  const started = Date.now()
+  await (await browser.$('#unlock-submit')).click()
+  await (await browser.$('#search')).waitForDisplayed({ timeout: 20000 })
+  console.log(`# unlock (Argon2id, open, search index) to the household list: ${Date.now() - started} ms`)
+  await typeInto('#search', '端对端')
+  await browser.waitUntil(async () => (await browser.$$('#household-table .el-table__row')).length === 1, { timeout: 10000 })
 })

@@ -2,11 +2,24 @@
 import { invoke } from '@tauri-apps/api/core'
 import type { CaseEvent, CommandError, DueItem, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, Visit } from './types'
 
-export interface AppStatus { db_path: string; households: number; caseworker: string | null; device_id: string }
+export type Stage = 'new' | 'unencrypted' | 'locked' | 'open'
+export interface AppStatus {
+  db_path: string
+  stage: Stage
+  households: number
+  caseworker: string | null
+  village: string | null
+  device_id: string | null
+  last_backup: string | null
+  backup_due: boolean
+}
+export interface NewStore { passphrase: string; caseworker: string; village: string; demo: boolean }
 
 export const api = {
   status: () => invoke<AppStatus>('app_status'),
-  createDemo: () => invoke<number>('create_demo'),
+  unlock: (passphrase: string) => invoke<AppStatus>('unlock', { passphrase }),
+  createStore: (setup: NewStore) => invoke<AppStatus>('create_store', { setup }),
+  backupNow: (dir: string) => invoke<string>('backup_now', { dir }),
   search: (query: string) => invoke<HouseholdSummary[]>('search_households', { query }),
   detail: (code: string) => invoke<HouseholdDetail>('household_detail', { code }),
   checkId: (id: string) => invoke<{ birth_date: string; sex: string }>('check_id_number', { id }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emptyVisit, isDirty, isoToday, normalizeMember, uuidv7, emptyMember } from '../src/logic/forms'
+import { emptyVisit, isDirty, isoToday, newPassphraseProblems, normalizeMember, uuidv7, emptyMember } from '../src/logic/forms'
 import { label, relations, statusLabel } from '../src/logic/labels'
 
 describe('uuidv7', () => {
@@ -42,5 +42,15 @@ describe('forms', () => {
     expect(label(relations, 'spouse')).toBe('配偶')
     expect(label(relations, '舅舅')).toBe('舅舅')
     expect(statusLabel.gradual_exit).toBe('低保渐退')
+  })
+})
+
+describe('a new passphrase', () => {
+  it('needs eight characters, counted as characters not bytes', () => {
+    expect(newPassphraseProblems('1234567', '1234567')).toEqual(['口令至少要 8 个字符'])
+    expect(newPassphraseProblems('村里的口令二〇二六', '村里的口令二〇二六')).toEqual([])
+  })
+  it('must be typed the same twice', () => {
+    expect(newPassphraseProblems('12345678', '12345679')).toEqual(['两次输入的口令不一致'])
   })
 })

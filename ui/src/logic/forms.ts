@@ -75,3 +75,14 @@ export function normalizeMember(m: Member): Member {
   const id = (m.id_number ?? '').trim().toUpperCase()
   return { ...m, id_number: id === '' ? null : id, name: m.name.trim() }
 }
+
+/** Fewest characters a new passphrase may have (the core checks it too). */
+export const MIN_PASSPHRASE_CHARS = 8
+
+/** Problems with a new passphrase typed twice, in Chinese; empty when it will do. */
+export function newPassphraseProblems(first: string, second: string): string[] {
+  const problems: string[] = []
+  if ([...first].length < MIN_PASSPHRASE_CHARS) problems.push(`口令至少要 ${MIN_PASSPHRASE_CHARS} 个字符`)
+  if (first !== second) problems.push('两次输入的口令不一致')
+  return problems
+}

@@ -1,0 +1,62 @@
+//! The store's passphrase: from `BANGFU_PASSPHRASE`, or asked on the
+//! terminal. With neither, the command fails at once instead of waiting.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use super::CliError;
+use crate::store::cipher::{self, FileState};
+use crate::store::{Passphrase, Store};
+
+/// The environment variable a script gives the passphrase in.
+pub const PASSPHRASE_ENV: &str = "BANGFU_PASSPHRASE";
+
+/// The passphrase for the store at `db`. A new store (or one being encrypted
+/// for the first time) asks twice on the terminal.
+pub fn passphrase_for(db: &Path) -> Result<Passphrase, CliError> {
+    if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
+        let text = value.into_string().map_err(|_| {
+            CliError::input(format!("环境变量 {PASSPHRASE_ENV} 含有无法识别的字符"))
+        })?;
+        if text.is_empty() {
+            return Err(CliError::input(format!("环境变量 {PASSPHRASE_ENV} 为空")));
+        }
+        return Ok(Passphrase::new(text));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::failure(format!(
+            "打开数据库 {} 需要口令：请在终端中运行以输入口令，或设置环境变量 {PASSPHRASE_ENV}",
+            db.display()
+        )));
+    }
+    let setting = !matches!(cipher::inspect(db), Ok(FileState::Encrypted(_)));
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Passphrase::new)
+            .map_err(|e| CliError::failure(format!("无法读取口令：{e}")))
+    };
+    if !setting {
+        return ask(&format!("数据库 {} 的口令：", db.display()));
+    }
+    eprintln!(
+        "为数据库 {} 设置口令（至少 {} 个字符）。请牢记：忘记口令，数据无法找回。",
+        db.display(),
+        cipher::MIN_NEW_PASSPHRASE_CHARS
+    );
+    let first = ask("新口令：")?;
+    let second = ask("再输入一次：")?;
+    if first.as_str() != second.as_str() {
+        return Err(CliError::input("两次输入的口令不一致，数据库未改动"));
+    }
+    Ok(first)
+}
+
+/// Opens (creating if needed) the store at `db`, getting its passphrase first.
+pub fn open_store(db: &Path) -> Result<Store, CliError> {
+    open_with(db, &passphrase_for(db)?)
+}
+
+/// Opens the store at `db` with a passphrase already asked for.
+pub fn open_with(db: &Path, passphrase: &Passphrase) -> Result<Store, CliError> {
+    Ok(Store::open(db, passphrase)?)
+}
