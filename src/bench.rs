@@ -283,6 +283,92 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
     Ok(figures)
 }
 
+/// A synthetic photo like a phone camera's: `width`×`height`, noise over
+/// colour gradients (so it compresses as a real photo does, not as a flat
+/// picture), JPEG quality 92. A 4000×3000 one is about the size a
+/// 12-megapixel phone writes. Used by the benchmarks and the tests.
+pub fn synthetic_photo(width: u32, height: u32, seed: u32) -> Result<Vec<u8>, String> {
+    let mut state = seed | 1;
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let noise = (state % 48) as u8;
+        image::Rgb([
+            ((x * 255 / width.max(1)) as u8).saturating_add(noise),
+            ((y * 255 / height.max(1)) as u8).saturating_add(noise / 2),
+            ((seed % 200) as u8).saturating_add(noise),
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .encode_image(&img)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Attachments: importing a 12-megapixel phone photo, and a dossier with 10 photos.
+pub fn run_attachment_benchmarks(work_dir: &Path) -> Result<Vec<Figure>, String> {
+    use crate::attachments::{attach_file, AttachmentKind, NewAttachment};
+    let today = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
+    let db = work_dir.join("bench-attachments.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let mut store = Store::open(&db, &bench_passphrase()).map_err(|e| e.to_string())?;
+    let village = crate::demo::build(today, 1);
+    let household = &village[0].household;
+    store
+        .write(|tx| tx.save_household(household))
+        .map_err(|e| e.to_string())?;
+    let new = NewAttachment {
+        household: household.id.clone(),
+        kind: AttachmentKind::HousePhoto,
+        caption: "正房".into(),
+        taken_on: Some(today),
+        member_name: None,
+        visit_id: None,
+        event_id: None,
+    };
+    let mut figures = Vec::new();
+    let mut photos = Vec::new();
+    for seed in 0..10u32 {
+        let path = work_dir.join(format!("bench-photo-{seed}.jpg"));
+        std::fs::write(&path, synthetic_photo(4000, 3000, seed + 1)?).map_err(|e| e.to_string())?;
+        photos.push(path);
+    }
+    let mut stored = 0;
+    let t = Instant::now();
+    for path in &photos {
+        let (a, _) = attach_file(&mut store, path, &new, today).map_err(|e| e.to_string())?;
+        stored += a.size;
+    }
+    let original = std::fs::metadata(&photos[0])
+        .map_err(|e| e.to_string())?
+        .len();
+    figures.push(Figure {
+        name: format!(
+            "attach a 12 MP JPEG ({} KB → {} KB), per photo",
+            original / 1024,
+            stored / 10 / 1024
+        ),
+        time: t.elapsed() / 10,
+        items: 0,
+        peak_kib: None,
+    });
+    let file = crate::casefile::CaseFile::load(&store, &household.id).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let pdf = crate::documents::dossier_pdf(&file, today, Default::default())
+        .map_err(|e| e.to_string())?;
+    figures.push(Figure {
+        name: format!("dossier with 10 photos ({} KB)", pdf.len() / 1024),
+        time: t.elapsed(),
+        items: 0,
+        peak_kib: None,
+    });
+    Ok(figures)
+}
+
 /// The passphrase of the benchmarks' throw-away stores: they measure the
 /// encrypted store a caseworker has.
 pub(crate) const BENCH_PASSPHRASE: &str = "bench passphrase";

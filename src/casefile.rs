@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::casework::{CaseEvent, Measure, MeasureStatus, Visit};
 use crate::dates::{add_months, age_on};
 use crate::model::{Ability, Household};
-use crate::store::{Result, Store, StoredDecision};
+use crate::store::{Result, Store, StoreError, StoredDecision};
 
 /// Months between visits when no next visit was set: quarterly for
 /// households receiving support, as the local plans ask.
@@ -30,6 +30,31 @@ pub struct CaseFile {
     pub measures: Vec<Measure>,
     /// Latest saved decision, if any.
     pub decision: Option<StoredDecision>,
+    /// Photos and scans, with their bytes, oldest first.
+    pub attachments: Vec<AttachedFile>,
+}
+
+/// An attachment with its stored bytes.
+#[derive(Debug, Clone)]
+pub struct AttachedFile {
+    /// What it is.
+    pub meta: crate::attachments::Attachment,
+    /// The stored JPEG or PDF.
+    pub bytes: Vec<u8>,
+}
+
+/// A household's attachments with their bytes.
+fn attached_files(store: &Store, record_id: &str) -> Result<Vec<AttachedFile>> {
+    store
+        .attachments(record_id)?
+        .into_iter()
+        .map(|meta| {
+            let bytes = store.blob(&meta.sha256)?.ok_or_else(|| {
+                StoreError::NotFound(format!("附件“{}”的内容", meta.original_name))
+            })?;
+            Ok(AttachedFile { meta, bytes })
+        })
+        .collect()
 }
 
 impl CaseFile {
@@ -41,6 +66,7 @@ impl CaseFile {
             visits: store.visits(&record_id)?,
             events: store.events(&record_id)?,
             measures: store.measures(&record_id)?,
+            attachments: attached_files(store, &record_id)?,
             record_id,
             household,
             decision,
@@ -202,6 +228,7 @@ pub fn case_files(store: &Store, village: Option<&str>) -> Result<Vec<CaseFile>>
             visits: store.visits(&record_id)?,
             events: store.events(&record_id)?,
             measures: store.measures(&record_id)?,
+            attachments: attached_files(store, &record_id)?,
             decision: decisions.get(&household.id).cloned(),
             record_id,
             household,

@@ -6,6 +6,7 @@
 //! the desktop app in `src-tauri/` is a thin shell over it.
 #![warn(missing_docs)]
 
+pub mod attachments;
 pub mod audit;
 pub mod bench;
 pub mod casefile;

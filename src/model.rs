@@ -49,6 +49,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum!(
     /// 户籍类型: decides which 低保 standard applies.

@@ -706,7 +706,7 @@ fn dossier_holds_names_amounts_and_reasons_with_an_embedded_subset_font() {
         let text = squash(&pdf_text(&pdf));
         assert!(text.contains(&format!("打印日期{}", today())));
         assert!(
-            text.contains("八、签字确认"),
+            text.contains("九、签字确认"),
             "{code}: signature block missing"
         );
     }
@@ -967,7 +967,7 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
                 || l == "日期环节经办情况")
         })
         .collect();
-    let timeline = section(&body, "七、办理流程", "八、签字确认");
+    let timeline = section(&body, "七、办理流程", "八、证件及材料");
     assert!(
         timeline.contains(&squash(&long_note)),
         "the note longer than a page is not whole:\n{timeline}"
@@ -1734,7 +1734,8 @@ fn time_dossier(store: &bangfu::store::Store, code: &str) -> (Duration, usize) {
     for _ in 0..3 {
         let started = Instant::now();
         let file = bangfu::casefile::CaseFile::load(store, code).expect("load case file");
-        let bytes = bangfu::documents::dossier_pdf(&file, today()).expect("render dossier");
+        let bytes = bangfu::documents::dossier_pdf(&file, today(), Default::default())
+            .expect("render dossier");
         best = best.min(started.elapsed());
         size = bytes.len();
     }
@@ -1789,7 +1790,8 @@ fn bench_village_300() {
     assert_eq!(files.len(), 300);
     let started = Instant::now();
     let bangfu::documents::VillageDossiers { each, combined } =
-        bangfu::documents::village_dossiers(&files, village, today()).expect("render village");
+        bangfu::documents::village_dossiers(&files, village, today(), Default::default())
+            .expect("render village");
     let rendered = started.elapsed();
     assert_eq!(each.len(), 300);
     let each_bytes: usize = each.iter().map(|(_, b)| b.len()).sum();

@@ -1081,3 +1081,437 @@ fn standard_tools_check_the_bundle() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Attachments: their bytes travel once per content, checked against their hash
+// ---------------------------------------------------------------------------
+
+/// A real 1200×900 JPEG photo: a pattern with noise, so that, like a real
+/// photo, its bytes hardly compress (`seed` varies it).
+fn photo(path: &Path, seed: u8) {
+    let mut state = 0x9e37_79b9_u32 ^ u32::from(seed);
+    let img = image::RgbImage::from_fn(1200, 900, |x, y| {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let noise = (state >> 26) as u8; // 0..63
+        let v = ((x / 40 + y / 30) % 2) as u8 * 120;
+        image::Rgb([
+            v.wrapping_add((x % 128) as u8).wrapping_add(noise),
+            seed.wrapping_add((y % 128) as u8).wrapping_add(noise / 2),
+            ((x * y / 97) % 128) as u8 + noise,
+        ])
+    });
+    img.save_with_format(path, image::ImageFormat::Jpeg)
+        .expect("write jpeg");
+}
+
+fn attach(db: &Path, household: &str, file: &Path, caption: &str) -> Run {
+    run(
+        db,
+        &[
+            "attach",
+            "--household",
+            household,
+            p(file),
+            "--kind",
+            "house_photo",
+            "--caption",
+            caption,
+        ],
+    )
+}
+
+fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).expect("read")))
+}
+
+/// SHA-256 of each file `attachments export` writes for `household`, sorted.
+fn exported_attachment_hashes(db: &Path, household: &str, out: &Path) -> Vec<String> {
+    run(
+        db,
+        &[
+            "attachments",
+            "export",
+            "--household",
+            household,
+            "--out",
+            p(out),
+        ],
+    )
+    .ok();
+    let mut hashes: Vec<String> = std::fs::read_dir(out)
+        .expect("read_dir")
+        .map(|e| sha256_file(&e.expect("entry").path()))
+        .collect();
+    hashes.sort();
+    hashes
+}
+
+/// The manifest as `tar xf` gives it (what `minisign -V` checks), or read
+/// from the first member directly when there is no `tar`.
+fn manifest_via_tar(bundle: &Path, dir: &Path) -> Value {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    match Command::new("tar")
+        .arg("xf")
+        .arg(bundle)
+        .current_dir(dir)
+        .status()
+    {
+        Ok(status) if status.success() => serde_json::from_slice(
+            &std::fs::read(dir.join("manifest.json")).expect("manifest.json"),
+        )
+        .expect("manifest json"),
+        _ => manifest_of(bundle),
+    }
+}
+
+fn county_count(db: &Path, sql: &str) -> i64 {
+    let conn = bangfu::store::open_connection(db, &bangfu::store::Passphrase::new(PASSPHRASE))
+        .expect("open");
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+/// The keys of the store at `db` (`device` or `county`), unsealed as bangfu does.
+fn keys_of(db: &Path, prefix: &str) -> bangfu::sync::identity::KeySet {
+    let store =
+        bangfu::store::Store::open(db, &bangfu::store::Passphrase::new(PASSPHRASE)).expect("store");
+    let seal = bangfu::sync::identity::SealKey::of_store(&store)
+        .expect("seal")
+        .expect("a seal key");
+    bangfu::sync::identity::KeySet::load(&bangfu::sync::identity::keys_dir(db), prefix, Some(&seal))
+        .expect("keys")
+}
+
+/// A bundle's manifest and its payload decrypted with the county's key and gunzipped.
+fn open_bundle(
+    bundle: &Path,
+    county: &bangfu::sync::identity::KeySet,
+) -> (bangfu::sync::bundle::BundleManifest, Vec<u8>) {
+    use bangfu::sync::bundle;
+    let mut opened =
+        bangfu::sync::sealed::open(bundle, bundle::FORMAT, "数据包", Some(bundle::PAYLOAD))
+            .expect("open bundle");
+    let m: bundle::BundleManifest = opened.manifest("数据包").expect("manifest");
+    let encrypted = opened.payload_bytes(&m.payload, 1 << 30).expect("payload");
+    let gz = age::decrypt(&county.age, &encrypted).expect("decrypt");
+    let mut plain = Vec::new();
+    use std::io::Read;
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut plain)
+        .expect("gunzip");
+    (m, plain)
+}
+
+/// What a compromised but registered device could send: `plain` as the
+/// payload of `m`, encrypted to the county and signed with the device key.
+fn reseal(
+    out: &Path,
+    mut m: bangfu::sync::bundle::BundleManifest,
+    plain: &[u8],
+    device: &bangfu::sync::identity::KeySet,
+    county: &bangfu::sync::identity::KeySet,
+) {
+    use bangfu::sync::bundle;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let payload = age::encrypt(&county.age.to_public(), &gz).expect("encrypt");
+    m.plain_bytes = plain.len() as u64;
+    m.payload = bangfu::sync::sealed::PayloadInfo::of(bundle::PAYLOAD, &payload);
+    let mut manifest = serde_json::to_vec_pretty(&m).expect("manifest");
+    manifest.push(b'\n');
+    bangfu::sync::sealed::write(
+        out,
+        &manifest,
+        &device.signing,
+        "bangfu.bundle.v1 forged",
+        Some((bundle::PAYLOAD, &payload)),
+    )
+    .expect("write bundle");
+}
+
+/// Each payload line as JSON.
+fn payload_values(plain: &[u8]) -> Vec<Value> {
+    plain
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("line json"))
+        .collect()
+}
+
+fn join_lines(values: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in values {
+        serde_json::to_writer(&mut out, v).expect("json");
+        out.push(b'\n');
+    }
+    out
+}
+
+#[test]
+fn attachments_travel_once_and_the_county_checks_their_bytes() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let a = device(d, "a", &cty);
+    import_households(
+        &a,
+        &d.join("h.json"),
+        &[
+            household("TXZ-001", ID1, "1", "一号", "1组"),
+            household("TXZ-002", ID2, "2", "二号", "2组"),
+        ],
+    );
+    // The households alone, for the size the photos add.
+    let plain_bundle = d.join("households-only.bangfu");
+    export(&a, &plain_bundle).ok();
+    let m0 = manifest_of(&plain_bundle);
+    assert!(
+        m0.get("blob_count").is_none() && m0.get("blob_bytes").is_none(),
+        "{m0}"
+    );
+
+    // One photo, attached to two households: one content.
+    let jpeg = d.join("房屋正面.jpg");
+    photo(&jpeg, 0);
+    attach(&a, "TXZ-001", &jpeg, "房屋正面").ok();
+    let r = attach(&a, "TXZ-002", &jpeg, "同一张照片").ok();
+    assert!(r.stdout.contains("内容已存在"), "{}", r.stdout);
+    assert_eq!(county_count(&a, "SELECT COUNT(*) FROM blobs"), 1);
+    let stored = county_count(&a, "SELECT size FROM blobs");
+
+    let b1 = d.join("b1.bangfu");
+    let r = export(&a, &b1).ok();
+    assert!(r.stdout.contains("已导出第 1 号数据包"), "{}", r.stdout);
+    let m1 = manifest_via_tar(&b1, &d.join("x1"));
+    assert_eq!(m1["blob_count"], 1, "{m1}");
+    assert_eq!(m1["blob_bytes"].as_i64(), Some(stored), "{m1}");
+    assert_eq!(
+        m1["entry_count"].as_u64(),
+        Some(m0["entry_count"].as_u64().expect("count") + 2),
+        "entries only: the households and two attachment rows"
+    );
+    let growth = std::fs::metadata(&b1).expect("b1").len() as i64
+        - std::fs::metadata(&plain_bundle).expect("b0").len() as i64;
+    eprintln!(
+        "one {stored}-byte photo, two attachment rows: bundle grows by {growth} bytes ({:.2}× the photo)",
+        growth as f64 / stored as f64
+    );
+    // base64 makes 4 characters of 3 bytes; gzip takes most of that back.
+    assert!(
+        growth > stored / 2 && growth < stored * 5 / 4,
+        "{growth} for {stored}"
+    );
+
+    // The payload: the blob line just before the first row naming it; the bytes are the photo.
+    let county_keys = keys_of(&cty.db, "county");
+    let (_, plain) = open_bundle(&b1, &county_keys);
+    let lines = payload_values(&plain);
+    let blob_at = lines
+        .iter()
+        .position(|l| l.get("blob").is_some())
+        .expect("a blob line");
+    assert_eq!(
+        lines.iter().filter(|l| l.get("blob").is_some()).count(),
+        1,
+        "one blob line for one content"
+    );
+    assert_eq!(lines[blob_at + 1]["table"], "attachments");
+    assert_eq!(lines[blob_at]["mime"], "image/jpeg");
+    let bytes = b64
+        .decode(lines[blob_at]["data"].as_str().expect("data"))
+        .expect("base64");
+    assert_eq!(
+        lines[blob_at]["blob"].as_str(),
+        Some(
+            hex::encode({
+                use sha2::Digest;
+                sha2::Sha256::digest(&bytes)
+            })
+            .as_str()
+        )
+    );
+
+    // The county: one blob with those bytes, both rows, its log verifying.
+    let r = import(&cty, &[&b1]).ok();
+    assert!(r.stdout.contains("✓"), "{}", r.stdout);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 1);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM attachments"), 2);
+    for code in ["TXZ-001", "TXZ-002"] {
+        let on_device = exported_attachment_hashes(&a, code, &d.join(format!("dev-{code}")));
+        let at_county = exported_attachment_hashes(&cty.db, code, &d.join(format!("cty-{code}")));
+        assert_eq!(on_device.len(), 1);
+        assert_eq!(
+            on_device, at_county,
+            "{code}: the county has the device's bytes"
+        );
+    }
+    run(&cty.db, &["log", "verify"]).ok();
+    run(&a, &["bundle", "ack", p(&ack_of(&b1))]).ok();
+
+    // After the ack, the same photo on a new row travels as a row only.
+    attach(&a, "TXZ-001", &jpeg, "再拍一次，内容相同").ok();
+    let b2 = d.join("b2.bangfu");
+    export(&a, &b2).ok();
+    let m2 = manifest_via_tar(&b2, &d.join("x2"));
+    assert!(m2.get("blob_count").is_none(), "no blob line: {m2}");
+    assert_eq!(m2["entry_count"], 1);
+    let (_, plain2) = open_bundle(&b2, &county_keys);
+    assert!(payload_values(&plain2)
+        .iter()
+        .all(|l| l.get("blob").is_none()));
+    assert!(
+        std::fs::metadata(&b2).expect("b2").len() < 8 * 1024,
+        "a row naming a photo the county has is small"
+    );
+    import(&cty, &[&b2]).ok();
+    run(&a, &["bundle", "ack", p(&ack_of(&b2))]).ok();
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 1);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM attachments"), 3);
+    run(&cty.db, &["log", "verify"]).ok();
+
+    // A new photo: bundle 3. Then what a compromised device could send instead.
+    let jpeg2 = d.join("厨房.jpg");
+    photo(&jpeg2, 90);
+    attach(&a, "TXZ-002", &jpeg2, "厨房").ok();
+    let b3 = d.join("b3.bangfu");
+    export(&a, &b3).ok();
+    let device_keys = keys_of(&a, "device");
+    let (m3, plain3) = open_bundle(&b3, &county_keys);
+    assert_eq!(m3.blob_count, 1);
+    let lines3 = payload_values(&plain3);
+    let blob_at = lines3
+        .iter()
+        .position(|l| l.get("blob").is_some())
+        .expect("a blob line");
+    let county_state = |db: &Path| {
+        let mut s = snapshot(db);
+        s.push(county_count(db, "SELECT COUNT(*) FROM blobs").to_string());
+        s.push(county_count(db, "SELECT COUNT(*) FROM attachments").to_string());
+        s
+    };
+    let before = county_state(&cty.db);
+
+    // Bytes that do not match their hash (same length, one byte changed).
+    let mut tampered = lines3.clone();
+    let mut bytes = b64
+        .decode(tampered[blob_at]["data"].as_str().expect("data"))
+        .expect("base64");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    tampered[blob_at]["data"] = Value::String(b64.encode(&bytes));
+    let forged = d.join("forged-bytes.bangfu");
+    reseal(
+        &forged,
+        m3.clone(),
+        &join_lines(&tampered),
+        &device_keys,
+        &county_keys,
+    );
+    import(&cty, &[&forged]).fails(2, &format!("第 {} 行附件内容", blob_at + 1));
+    let r = import(&cty, &[&forged]);
+    assert!(
+        r.stdout.contains("与其哈希不符") && r.stdout.contains("未做任何更改"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(county_state(&cty.db), before);
+
+    // Not base64 at all.
+    let mut garbled = lines3.clone();
+    garbled[blob_at]["data"] = Value::String("不是 base64".into());
+    let forged = d.join("forged-base64.bangfu");
+    reseal(
+        &forged,
+        m3.clone(),
+        &join_lines(&garbled),
+        &device_keys,
+        &county_keys,
+    );
+    import(&cty, &[&forged]).fails(2, "base64");
+    assert_eq!(county_state(&cty.db), before);
+
+    // The blob line left out (and the manifest made to agree): the row's content is missing.
+    let mut without = lines3.clone();
+    without.remove(blob_at);
+    let mut m = m3.clone();
+    m.blob_count = 0;
+    m.blob_bytes = 0;
+    let forged = d.join("forged-missing.bangfu");
+    reseal(
+        &forged,
+        m,
+        &join_lines(&without),
+        &device_keys,
+        &county_keys,
+    );
+    let r = import(&cty, &[&forged]).fails(2, "的内容缺失");
+    assert!(
+        r.stdout.contains("附件") && !r.stdout.contains("FOREIGN KEY"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(county_state(&cty.db), before);
+
+    // A blob line the manifest does not count.
+    let forged = d.join("forged-count.bangfu");
+    let mut m = m3.clone();
+    m.blob_count = 0;
+    m.blob_bytes = 0;
+    reseal(&forged, m, &plain3, &device_keys, &county_keys);
+    import(&cty, &[&forged]).fails(2, "超出清单记载的 0 个");
+    assert_eq!(county_state(&cty.db), before);
+
+    // A blob no row of the bundle names.
+    let mut extra = lines3.clone();
+    let stray = b"not a photo at all";
+    let stray_sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(stray))
+    };
+    extra.insert(
+        0,
+        json!({"blob": stray_sha, "mime": "image/jpeg", "data": b64.encode(stray)}),
+    );
+    let mut m = m3.clone();
+    m.blob_count += 1;
+    m.blob_bytes += stray.len() as u64;
+    let forged = d.join("forged-stray.bangfu");
+    reseal(&forged, m, &join_lines(&extra), &device_keys, &county_keys);
+    import(&cty, &[&forged]).fails(2, "没有随后的附件记录引用它");
+    assert_eq!(county_state(&cty.db), before);
+
+    // The real bundle 3 still imports.
+    import(&cty, &[&b3]).ok();
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
+    run(&cty.db, &["log", "verify"]).ok();
+    run(&a, &["bundle", "ack", p(&ack_of(&b3))]).ok();
+
+    // Bytes changed behind the program's back on the device: found at export,
+    // before anything leaves the laptop.
+    let jpeg3 = d.join("院子.jpg");
+    photo(&jpeg3, 200);
+    attach(&a, "TXZ-001", &jpeg3, "院子").ok();
+    {
+        let conn = bangfu::store::open_connection(&a, &bangfu::store::Passphrase::new(PASSPHRASE))
+            .expect("open");
+        let sha: String = conn
+            .query_row(
+                "SELECT blob_sha256 FROM attachments WHERE caption = '院子'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("row");
+        conn.execute(
+            "UPDATE blobs SET bytes = CAST('换掉的内容' AS BLOB) WHERE sha256 = ?1",
+            [&sha],
+        )
+        .expect("tamper");
+    }
+    let b4 = d.join("b4.bangfu");
+    export(&a, &b4).fails(1, "与其哈希不符");
+    assert!(!b4.exists());
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
+}

@@ -15,7 +15,9 @@
 //!   import it. This reaches the payload reader and the field-by-field merge
 //!   (`row_json`, `base`), which a forged file can never reach. For
 //!   convenience `row_json` and `base` may be given as JSON objects; they
-//!   are turned into the strings the format carries.
+//!   are turned into the strings the format carries. Blob lines
+//!   (`{"blob":…,"mime":…,"data":…}`) pass through as they are, counted in
+//!   the manifest's `blob_count` and `blob_bytes`.
 //!
 //! Besides "no panic": when the county accepts a bundle, its own change log
 //! must still verify. `BANGFU_FUZZ_DEBUG=1` prints what the county said.
@@ -27,7 +29,7 @@ use std::sync::{Mutex, OnceLock};
 
 use bangfu::store::changelog::GENESIS;
 use bangfu::store::Store;
-use bangfu::sync::bundle::{self, BundleManifest, Line};
+use bangfu::sync::bundle::{self, BundleManifest, Item, Line};
 use bangfu::sync::county::{self, CountyKeyManifest};
 use bangfu::sync::device::{self, Device};
 use bangfu::sync::identity::parse_recipient;
@@ -149,13 +151,22 @@ fn import(f: &Fixture, path: &Path) {
     }
 }
 
-/// Turns fuzzed JSON lines into a payload with a valid hash chain.
-fn payload_lines(data: &[u8], renumber: bool) -> (Vec<u8>, Vec<Line>) {
+/// Turns fuzzed JSON lines into a payload with a valid hash chain; also
+/// returns the number of blob lines and their decoded bytes.
+fn payload_lines(data: &[u8], renumber: bool) -> (Vec<u8>, Vec<Line>, u64, u64) {
     let mut plain = Vec::new();
     let mut lines = Vec::new();
+    let (mut blob_count, mut blob_bytes) = (0u64, 0u64);
     let mut prev = GENESIS.to_owned();
     let data = data.strip_suffix(b"\n").unwrap_or(data);
     for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
+        if let Ok(Item::Blob(b)) = Item::from_json(raw) {
+            blob_count += 1;
+            blob_bytes += b.decode().map_or(0, |bytes| bytes.len() as u64);
+            plain.extend_from_slice(raw);
+            plain.push(b'\n');
+            continue;
+        }
         let parsed = serde_json::from_slice::<Value>(raw).ok().and_then(|mut v| {
             if let Some(obj) = v.as_object_mut() {
                 for key in ["row_json", "base"] {
@@ -183,11 +194,11 @@ fn payload_lines(data: &[u8], renumber: bool) -> (Vec<u8>, Vec<Line>) {
         }
         plain.push(b'\n');
     }
-    (plain, lines)
+    (plain, lines, blob_count, blob_bytes)
 }
 
 fn signed_bundle(f: &Fixture, data: &[u8], renumber: bool) -> Option<()> {
-    let (plain, lines) = payload_lines(data, renumber);
+    let (plain, lines, blob_count, blob_bytes) = payload_lines(data, renumber);
     let (first, last) = (lines.first()?, lines.last()?);
     let recipient = parse_recipient(&f.county_public.age_recipient).expect("recipient");
     let encryptor =
@@ -215,6 +226,8 @@ fn signed_bundle(f: &Fixture, data: &[u8], renumber: bool) -> Option<()> {
         last_seq: last.seq,
         entry_count: lines.len() as u64,
         plain_bytes: plain.len() as u64,
+        blob_count,
+        blob_bytes,
         created_at: "2026-06-01T08:00:00.000Z".into(),
         payload: PayloadInfo::of(bundle::PAYLOAD, &payload),
     };

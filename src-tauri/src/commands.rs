@@ -24,7 +24,7 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         CommandError {
             message: message.into(),
             problems: Vec::new(),
@@ -38,9 +38,9 @@ impl From<StoreError> for CommandError {
     }
 }
 
-type Result<T> = std::result::Result<T, CommandError>;
+pub(crate) type Result<T> = std::result::Result<T, CommandError>;
 
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
@@ -51,7 +51,10 @@ fn lock_store<'a>(state: &'a State<AppState>) -> Result<std::sync::MutexGuard<'a
         .map_err(|_| CommandError::new("数据库正忙，请重试"))
 }
 
-fn with_store<T>(state: &State<AppState>, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+pub(crate) fn with_store<T>(
+    state: &State<AppState>,
+    f: impl FnOnce(&mut Store) -> Result<T>,
+) -> Result<T> {
     let mut slot = lock_store(state)?;
     let store = slot
         .as_mut()
@@ -381,7 +384,7 @@ pub fn villages(state: State<AppState>) -> Result<Vec<(String, i64)>> {
     with_store(&state, |store| Ok(store.villages()?))
 }
 
-fn write_and_open(
+pub(crate) fn write_and_open(
     app: &tauri::AppHandle,
     state: &State<AppState>,
     name: &str,
@@ -409,7 +412,7 @@ pub fn print_dossier(
 ) -> Result<String> {
     let bytes = with_store(&state, |store| {
         let file = CaseFile::load(store, &code)?;
-        bangfu::documents::dossier_pdf(&file, today())
+        bangfu::documents::dossier_pdf(&file, today(), Default::default())
             .map_err(|e| CommandError::new(format!("生成 PDF 失败：{e}")))
     })?;
     write_and_open(&app, &state, &format!("一户一档-{code}.pdf"), &bytes)

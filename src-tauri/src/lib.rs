@@ -3,6 +3,7 @@
 //! only opens the store, calls the core and turns its errors into Chinese
 //! messages for the window.
 
+mod attachments;
 mod commands;
 
 use std::path::PathBuf;
@@ -75,6 +76,10 @@ pub fn run() {
             commands::export_bundle,
             commands::import_ack,
             commands::import_policy,
+            attachments::list_attachments,
+            attachments::add_attachment,
+            attachments::folder_files,
+            attachments::open_attachment,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

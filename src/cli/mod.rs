@@ -3,6 +3,7 @@
 //! Exit status: 0 when the command ran; 2 for an unreadable or invalid input
 //! file or policy (and for bad arguments); 1 for anything else.
 
+mod attach;
 mod backup;
 mod commands;
 mod eval;
@@ -122,6 +123,11 @@ pub enum Command {
     /// 政策文件：导入县里签发的政策
     #[command(subcommand)]
     Policy(sync::PolicyCommand),
+    /// 添加附件：住房照片、证件、申请书、评议记录等（JPEG、PNG、PDF）
+    Attach(attach::AttachArgs),
+    /// 附件：列出、导出
+    #[command(subcommand)]
+    Attachments(attach::AttachmentsCommand),
     /// 备份：把整个数据库（加密）复制到另一个文件
     Backup {
         /// 备份文件（不能是已有的文件）
@@ -145,6 +151,9 @@ pub enum Command {
         /// 只测同步数据包（导出、县级导入、每户变更字节数）
         #[arg(long)]
         sync: bool,
+        /// 只测附件（导入 1200 万像素照片、含 10 张照片的档案）
+        #[arg(long, conflicts_with = "sync")]
+        attachments: bool,
     },
 }
 
@@ -421,11 +430,24 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Bundle(c) => sync::bundle(&db, c),
         Command::County(c) => sync::county(&db, c),
         Command::Policy(c) => sync::policy(&db, c),
+        Command::Attach(a) => attach::attach(&db, &a),
+        Command::Attachments(c) => attach::attachments(&db, c),
         Command::Backup { out } => backup::backup(&db, &out),
         Command::Restore { file } => backup::restore(&db, &file),
         Command::Bench {
             dir, sync: true, ..
         } => sync::bench(&dir),
+        Command::Bench {
+            dir,
+            attachments: true,
+            ..
+        } => {
+            std::fs::create_dir_all(&dir)?;
+            for f in crate::bench::run_attachment_benchmarks(&dir).map_err(CliError::failure)? {
+                println!("{f}");
+            }
+            Ok(())
+        }
         Command::Bench {
             households, dir, ..
         } => bench(households, &dir),
@@ -442,6 +464,7 @@ fn bench(households: usize, dir: &std::path::Path) -> CliResult {
     let mut figures =
         crate::bench::run_eval_benchmarks(households, dir, &exe).map_err(CliError::failure)?;
     figures.extend(crate::bench::run_app_benchmarks(5_000, dir).map_err(CliError::failure)?);
+    figures.extend(crate::bench::run_attachment_benchmarks(dir).map_err(CliError::failure)?);
     for f in &figures {
         println!("{f}");
     }

@@ -9,7 +9,8 @@ use super::text::Table;
 use super::{parse_date_arg, today, CliError, CliResult};
 use crate::casefile::{case_files, due_list, CaseFile};
 use crate::documents::{
-    dossier_pdf, notice_pdf, report_csv, report_pdf, village_dossiers, NoticeOptions, Summary,
+    dossier_pdf, notice_pdf, report_csv, report_pdf, village_dossiers, DossierOptions,
+    NoticeOptions, Summary,
 };
 use crate::store::Store;
 
@@ -25,6 +26,9 @@ pub struct DossierArgs {
     /// 输出文件（--household）或目录（--village）
     #[arg(long)]
     pub out: PathBuf,
+    /// 把扫描的证件、申请书、评议记录作为附页附在档案后
+    #[arg(long)]
+    pub with_scans: bool,
 }
 
 /// `notice` options.
@@ -89,9 +93,15 @@ fn pdf_error(e: crate::pdf::PdfError) -> CliError {
 pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
     let store = open_existing(db)?;
     let printed = today();
+    let options = DossierOptions {
+        with_scans: a.with_scans,
+    };
     if let Some(code) = &a.household {
         let file = CaseFile::load(&store, code)?;
-        write_file_atomically(&a.out, &dossier_pdf(&file, printed).map_err(pdf_error)?)?;
+        write_file_atomically(
+            &a.out,
+            &dossier_pdf(&file, printed, options).map_err(pdf_error)?,
+        )?;
         println!("已生成 {} 户的一户一档：{}", code, a.out.display());
         return Ok(());
     }
@@ -100,7 +110,7 @@ pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
     if files.is_empty() {
         return Err(CliError::input(format!("数据库中没有“{village}”的户")));
     }
-    let village_files = village_dossiers(&files, village, printed).map_err(pdf_error)?;
+    let village_files = village_dossiers(&files, village, printed, options).map_err(pdf_error)?;
     let (each, combined) = (&village_files.each, &village_files.combined);
     for (code, bytes) in each {
         write_file_atomically(&a.out.join(format!("{code}.pdf")), bytes)?;

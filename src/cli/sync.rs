@@ -138,6 +138,18 @@ pub enum PolicyCommand {
     },
 }
 
+/// "，含照片和扫描件 N 个（K KB）" when a bundle carries attachment bytes.
+fn photos_text(m: &sync::bundle::BundleManifest) -> String {
+    if m.blob_count == 0 {
+        return String::new();
+    }
+    format!(
+        "，含照片和扫描件 {} 个（{} KB）",
+        m.blob_count,
+        m.blob_bytes.div_ceil(1024)
+    )
+}
+
 fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
@@ -244,12 +256,13 @@ pub(super) fn bundle(db: &Path, c: BundleCommand) -> CliResult {
             device::Exported::Written { manifest, replaces } => {
                 let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
                 println!(
-                    "已导出第 {} 号数据包 {}：{} 条变更（本机第 {}–{} 条），{} 字节，已签名并加密给 {}",
+                    "已导出第 {} 号数据包 {}：{} 条变更（本机第 {}–{} 条）{}，{} 字节，已签名并加密给 {}",
                     manifest.sequence,
                     out.display(),
                     manifest.entry_count,
                     manifest.first_seq,
                     manifest.last_seq,
+                    photos_text(&manifest),
                     size,
                     manifest.region
                 );
@@ -506,9 +519,10 @@ fn import_all(
                 } else {
                     imported += 1;
                     println!(
-                        "✓ {}：{who}，{} 条变更，写入 {} 行，新冲突 {} 处，解决冲突 {} 处",
+                        "✓ {}：{who}，{} 条变更{}，写入 {} 行，新冲突 {} 处，解决冲突 {} 处",
                         file.display(),
                         r.manifest.entry_count,
+                        photos_text(&r.manifest),
                         r.rows_changed,
                         r.new_conflicts.len(),
                         r.settled

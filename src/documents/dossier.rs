@@ -1,23 +1,37 @@
 //! 一户一档: the household's complete file as a printable A4 PDF.
 //!
 //! Sections follow the county's paper forms (入户调查表, 家庭经济状况核查表):
-//! cover, members, incomes and rigid expenses, assets, the latest decision
-//! with every reason, the assistance plan, visit records, the case timeline
-//! and signature lines.
+//! cover, members, incomes and rigid expenses, assets and photos of the
+//! house, the latest decision with every reason, the assistance plan, visit
+//! records with their photos, the case timeline, the list of scanned papers
+//! and signature lines; optionally the scans themselves as pages.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::casefile::{special_groups, CaseFile};
+use crate::attachments::AttachmentKind;
+use crate::casefile::{special_groups, AttachedFile, CaseFile};
 use crate::casework::CheckItem;
 use crate::dates::age_on;
 use crate::money::format_amount;
 use crate::pdf::{Align, Column, Document, PdfError, Table, TextStyle};
 
+/// Choices for printing dossiers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DossierOptions {
+    /// Append each scanned paper (证件, 申请书, 评议记录) kept as a picture as
+    /// a page of its own.
+    pub with_scans: bool,
+}
+
 /// Renders one household's dossier.
-pub fn dossier_pdf(file: &CaseFile, printed: NaiveDate) -> Result<Vec<u8>, PdfError> {
+pub fn dossier_pdf(
+    file: &CaseFile,
+    printed: NaiveDate,
+    options: DossierOptions,
+) -> Result<Vec<u8>, PdfError> {
     let mut doc = new_document(&file.household.village)?;
-    write_dossier(&mut doc, file, printed);
+    write_dossier(&mut doc, file, printed, options);
     doc.to_bytes()
 }
 
@@ -34,6 +48,7 @@ pub fn village_dossiers(
     files: &[CaseFile],
     village: &str,
     printed: NaiveDate,
+    options: DossierOptions,
 ) -> Result<VillageDossiers, PdfError> {
     // The combined file is laid out on one core while the single files are
     // made on the other: each household is drawn twice, so this halves the wait.
@@ -44,7 +59,7 @@ pub fn village_dossiers(
                 if i > 0 {
                     combined.page_break();
                 }
-                write_dossier(&mut combined, file, printed);
+                write_dossier(&mut combined, file, printed, options);
             }
             combined.to_bytes()
         });
@@ -52,7 +67,7 @@ pub fn village_dossiers(
             .iter()
             .map(|file| {
                 let mut doc = new_document(village)?;
-                write_dossier(&mut doc, file, printed);
+                write_dossier(&mut doc, file, printed, options);
                 Ok((file.household.id.clone(), doc.to_bytes()?))
             })
             .collect::<Result<Vec<_>, PdfError>>()?;
@@ -81,7 +96,45 @@ fn yes(b: bool) -> &'static str {
     }
 }
 
-fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
+/// Height of a photo in the dossier's two-column grids.
+const PHOTO_HEIGHT_MM: f32 = 62.0;
+
+/// A photo's caption in the dossier: what it shows and when.
+fn photo_caption(a: &AttachedFile) -> String {
+    let m = &a.meta;
+    let mut caption = if m.caption.is_empty() {
+        m.kind.zh().to_owned()
+    } else {
+        m.caption.clone()
+    };
+    if let Some(member) = &m.member_name {
+        caption.push_str(&format!("（{member}）"));
+    }
+    caption.push_str(&format!(" {}", m.taken_on.unwrap_or(m.added_on)));
+    caption
+}
+
+/// A captioned grid of photos under a bold label; a photo that cannot be
+/// placed is named in a line of text instead of stopping the whole dossier.
+fn photo_section(doc: &mut Document, label: &str, photos: &[&AttachedFile]) {
+    if photos.is_empty() {
+        return;
+    }
+    doc.label(label);
+    let grid: Vec<(&[u8], String)> = photos
+        .iter()
+        .map(|a| (a.bytes.as_slice(), photo_caption(a)))
+        .collect();
+    if let Err(e) = doc.photo_grid(&grid, 2, PHOTO_HEIGHT_MM) {
+        doc.paragraph(format!("（照片未能放入档案：{e}）"));
+    }
+}
+
+fn is_photo(a: &AttachedFile) -> bool {
+    a.meta.is_image() && !a.meta.kind.is_scan()
+}
+
+fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, options: DossierOptions) {
     let h = &file.household;
     let head = h.head().map_or("", |m| m.name.as_str());
     doc.title("社会救助家庭档案");
@@ -253,6 +306,15 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
         );
     }
 
+    let house: Vec<&AttachedFile> = file
+        .attachments
+        .iter()
+        .filter(|a| {
+            is_photo(a) && a.meta.kind == AttachmentKind::HousePhoto && a.meta.visit_id.is_none()
+        })
+        .collect();
+    photo_section(doc, "住房情况照片", &house);
+
     doc.heading("四、资格认定");
     write_decision(doc, file);
 
@@ -310,7 +372,23 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
             ]);
         }
         doc.table(table);
+        for v in file.visits.iter().filter(|v| !v.draft) {
+            let photos: Vec<&AttachedFile> = file
+                .attachments
+                .iter()
+                .filter(|a| is_photo(a) && a.meta.visit_id == Some(v.id))
+                .collect();
+            photo_section(doc, &format!("{} 入户调查照片", v.date), &photos);
+        }
     }
+    let other: Vec<&AttachedFile> = file
+        .attachments
+        .iter()
+        .filter(|a| {
+            is_photo(a) && a.meta.kind == AttachmentKind::Other && a.meta.visit_id.is_none()
+        })
+        .collect();
+    photo_section(doc, "其他照片", &other);
 
     doc.heading("七、办理流程");
     if file.events.is_empty() {
@@ -333,13 +411,68 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
         doc.table(timeline);
     }
 
+    doc.heading("八、证件及材料");
+    let scans: Vec<&AttachedFile> = file
+        .attachments
+        .iter()
+        .filter(|a| a.meta.kind.is_scan())
+        .collect();
+    if scans.is_empty() {
+        doc.paragraph("暂无扫描的证件或材料。");
+    } else {
+        let mut list = Table::new(vec![
+            Column::mm("类别", 22.0),
+            Column::mm("日期", 22.0),
+            Column::mm("成员", 20.0),
+            Column::fraction("说明", 2.0),
+            Column::mm("形式", 30.0),
+        ]);
+        for a in &scans {
+            let m = &a.meta;
+            let form = match (m.is_image(), options.with_scans) {
+                (true, true) => "扫描件，附后",
+                (true, false) => "扫描件",
+                (false, _) => "PDF，另行打印",
+            };
+            list.row([
+                m.kind.zh().to_owned(),
+                m.taken_on.unwrap_or(m.added_on).to_string(),
+                m.member_name.clone().unwrap_or_default(),
+                if m.caption.is_empty() {
+                    m.original_name.clone()
+                } else {
+                    m.caption.clone()
+                },
+                form.to_owned(),
+            ]);
+        }
+        doc.table(list);
+        if !options.with_scans {
+            doc.paragraph("电子原件存于帮扶系统，可用 bangfu attachments export 导出，或打印时选择附上扫描件。");
+        }
+    }
+
     doc.keep_together(|d| {
-        d.heading("八、签字确认");
+        d.heading("九、签字确认");
         d.paragraph("以上情况经入户调查核实，本人对所填内容的真实性负责，并授权核对家庭经济状况。");
         d.signature_line(&["户主（签字或手印）", "日期"]);
         d.signature_line(&["协理员（签字）", "日期"]);
         d.signature_line(&["村（居）委会（盖章）", "日期"]);
     });
+
+    if options.with_scans {
+        for a in file
+            .attachments
+            .iter()
+            .filter(|a| a.meta.kind.is_scan() && a.meta.is_image())
+        {
+            let m = &a.meta;
+            let caption = format!("附：{}　{}", m.kind.zh(), photo_caption(a));
+            if let Err(e) = doc.full_page_image(&a.bytes, caption) {
+                doc.paragraph(format!("（扫描件“{}”未能放入档案：{e}）", m.original_name));
+            }
+        }
+    }
 }
 
 fn write_decision(doc: &mut Document, file: &CaseFile) {

@@ -5,7 +5,7 @@ mod dossier;
 mod notice;
 mod report;
 
-pub use dossier::{dossier_pdf, village_dossiers, VillageDossiers};
+pub use dossier::{dossier_pdf, village_dossiers, DossierOptions, VillageDossiers};
 pub use notice::{notice_pdf, persons_covered, NoticeOptions, NoticeRow};
 pub use report::{report_csv, report_pdf, Summary};
 

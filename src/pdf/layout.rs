@@ -10,6 +10,7 @@
 //! edge of the page; `render` flips to PDF coordinates.
 
 use super::font::Font;
+use super::photo::{self, Jpeg, Picture};
 use super::table::{layout_table, Table};
 use super::text::{sanitize, wrap};
 use super::{render, PdfError};
@@ -140,6 +141,23 @@ enum Block {
     Group(Vec<Block>),
     Table(Table),
     Signature(Vec<String>),
+    /// Box sizes in points.
+    Image {
+        picture: Picture,
+        caption: String,
+        max_w: f32,
+        max_h: f32,
+    },
+    /// Picture box height in points.
+    PhotoGrid {
+        photos: Vec<(Picture, String)>,
+        columns: usize,
+        photo_h: f32,
+    },
+    FullPageImage {
+        picture: Picture,
+        caption: String,
+    },
 }
 
 /// Something placed on a page. Coordinates in points, `y` from the top.
@@ -169,6 +187,16 @@ pub(crate) enum Item {
         w: f32,
         h: f32,
         grey: f32,
+    },
+    /// A picture filling the box whose top-left corner is `x, y` (its size
+    /// already has the picture's displayed aspect ratio); `image` indexes
+    /// the document's JPEGs.
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        image: usize,
     },
 }
 
@@ -226,6 +254,8 @@ pub struct Document {
     body: TextStyle,
     key_width_mm: f32,
     blocks: Vec<Block>,
+    /// Every JPEG added, in order; pictures refer to them by index.
+    images: Vec<Jpeg>,
 }
 
 impl Document {
@@ -250,6 +280,7 @@ impl Document {
             body: TextStyle::default(),
             key_width_mm: 32.0,
             blocks: Vec::new(),
+            images: Vec::new(),
         }
     }
 
@@ -326,6 +357,12 @@ impl Document {
         self.push_text(text.into(), style, false)
     }
 
+    /// A bold label that stays on the same page as the block after it (a
+    /// caption over a table or a row of photos).
+    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.push_text(text.into(), TextStyle::default().bold(true), true)
+    }
+
     /// A paragraph with an explicit style.
     pub fn paragraph_styled(&mut self, text: impl Into<String>, style: TextStyle) -> &mut Self {
         self.push_text(text.into(), style, false)
@@ -398,6 +435,122 @@ impl Document {
         self
     }
 
+    /// A JPEG picture with its caption under it (smaller type, wrapped).
+    ///
+    /// The picture is scaled up or down to fit `max_width_mm × max_height_mm`
+    /// (and the text width and page height), keeping its aspect ratio and
+    /// EXIF orientation, and is left-aligned. Picture and caption move to the
+    /// next page together when they do not fit. The JPEG is embedded as it
+    /// is, without re-encoding. An empty caption is allowed.
+    ///
+    /// Fails with [`PdfError::Image`] when the JPEG header cannot be read,
+    /// and with [`PdfError::Layout`] when a box size is not a positive
+    /// number; nothing is added then.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), bangfu::pdf::PdfError> {
+    /// # let mut doc = bangfu::pdf::Document::new("t")?;
+    /// let photo = std::fs::read("kitchen.jpg").unwrap_or_default();
+    /// doc.heading("入户照片");
+    /// doc.image(&photo, "厨房：灶台与水缸，2026 年 3 月 5 日", 120.0, 90.0)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn image(
+        &mut self,
+        jpeg: &[u8],
+        caption: impl Into<String>,
+        max_width_mm: f32,
+        max_height_mm: f32,
+    ) -> Result<&mut Self, PdfError> {
+        check_box("image", max_width_mm)?;
+        check_box("image", max_height_mm)?;
+        let caption = caption.into();
+        let picture = self.add_jpeg(jpeg, &describe_photo(None, &caption))?;
+        self.blocks.push(Block::Image {
+            picture,
+            caption,
+            max_w: mm(max_width_mm),
+            max_h: mm(max_height_mm),
+        });
+        Ok(self)
+    }
+
+    /// Captioned JPEG photos side by side, `columns` to a row (2 suits
+    /// phone photos of a home visit).
+    ///
+    /// The text width is divided into equal cells; each photo is fitted into
+    /// its cell's width and `photo_height_mm`, centred, with its caption
+    /// (smaller type, wrapped to the cell) centred under it. Photos in a row
+    /// share a bottom line. A row is never split: when it does not fit, it
+    /// starts the next page. Each photo is embedded once, as it is.
+    ///
+    /// Fails with [`PdfError::Image`] naming the first photo (by position and
+    /// caption) whose JPEG header cannot be read, and with
+    /// [`PdfError::Layout`] for a non-positive height; nothing is added then.
+    /// `columns` of 0, or so many that a cell is narrower than 15 mm, make
+    /// [`Document::to_bytes`] fail with [`PdfError::Layout`].
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), bangfu::pdf::PdfError> {
+    /// # let mut doc = bangfu::pdf::Document::new("t")?;
+    /// let photos: Vec<(Vec<u8>, String)> = Vec::new(); // (JPEG bytes, caption)
+    /// doc.heading("入户调查照片");
+    /// doc.photo_grid(&photos, 2, 60.0)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn photo_grid<B, S>(
+        &mut self,
+        photos: &[(B, S)],
+        columns: usize,
+        photo_height_mm: f32,
+    ) -> Result<&mut Self, PdfError>
+    where
+        B: AsRef<[u8]>,
+        S: AsRef<str>,
+    {
+        check_box("photo", photo_height_mm)?;
+        let first_new = self.images.len();
+        let mut placed = Vec::with_capacity(photos.len());
+        for (i, (jpeg, caption)) in photos.iter().enumerate() {
+            let caption = caption.as_ref();
+            match self.add_jpeg(jpeg.as_ref(), &describe_photo(Some(i + 1), caption)) {
+                Ok(picture) => placed.push((picture, caption.to_owned())),
+                Err(e) => {
+                    self.images.truncate(first_new);
+                    return Err(e);
+                }
+            }
+        }
+        self.blocks.push(Block::PhotoGrid {
+            photos: placed,
+            columns,
+            photo_h: mm(photo_height_mm),
+        });
+        Ok(self)
+    }
+
+    /// A scanned document (户口簿, 残疾人证, …) on a page of its own: starts
+    /// a new page, fits the JPEG to the whole content area (keeping its
+    /// aspect ratio and EXIF orientation, centred) with its caption centred
+    /// under it; whatever follows starts on a new page. A heading or title
+    /// just before it stays with it on the scan's page (the scan shrinks to
+    /// make room).
+    ///
+    /// Fails with [`PdfError::Image`] when the JPEG header cannot be read;
+    /// nothing is added then.
+    pub fn full_page_image(
+        &mut self,
+        jpeg: &[u8],
+        caption: impl Into<String>,
+    ) -> Result<&mut Self, PdfError> {
+        let caption = caption.into();
+        let picture = self.add_jpeg(jpeg, &describe_photo(None, &caption))?;
+        self.blocks.push(Block::FullPageImage { picture, caption });
+        Ok(self)
+    }
+
     /// Characters used in the document that the font cannot draw (they
     /// would appear as empty boxes). Empty for well-formed Chinese text.
     pub fn missing_chars(&self) -> Vec<char> {
@@ -424,7 +577,16 @@ impl Document {
     /// containing only the glyphs used.
     pub fn to_bytes(self) -> Result<Vec<u8>, PdfError> {
         let pages = self.layout()?;
-        render::render(&self.font, &self.title, &self.setup, &pages)
+        render::render(&self.font, &self.title, &self.setup, &pages, &self.images)
+    }
+
+    /// Read a JPEG's header and keep it; `what` names the picture in the
+    /// error message.
+    fn add_jpeg(&mut self, jpeg: &[u8], what: &str) -> Result<Picture, PdfError> {
+        let parsed = Jpeg::parse(jpeg).map_err(|e| PdfError::Image(format!("{what}：{e}")))?;
+        let picture = Picture::new(self.images.len(), &parsed);
+        self.images.push(parsed);
+        Ok(picture)
     }
 
     fn push_text(&mut self, text: String, style: TextStyle, keep_with_next: bool) -> &mut Self {
@@ -469,6 +631,33 @@ pub(crate) fn check_size(size_pt: f32) -> Result<(), PdfError> {
     }
 }
 
+/// Reject a picture box size that is not a positive number of millimetres.
+fn check_box(what: &str, size_mm: f32) -> Result<(), PdfError> {
+    if size_mm.is_finite() && size_mm > 0.0 {
+        Ok(())
+    } else {
+        Err(PdfError::Layout(format!(
+            "{what} box size {size_mm} mm must be positive"
+        )))
+    }
+}
+
+/// How a picture is named in error messages: `第 3 张照片（厨房）`.
+fn describe_photo(position: Option<usize>, caption: &str) -> String {
+    let caption: String = sanitize(caption)
+        .replace('\n', " ")
+        .chars()
+        .take(30)
+        .collect();
+    let caption = caption.trim();
+    match (position, caption.is_empty()) {
+        (Some(n), true) => format!("第 {n} 张照片"),
+        (Some(n), false) => format!("第 {n} 张照片（{caption}）"),
+        (None, true) => "图片".to_owned(),
+        (None, false) => format!("图片（{caption}）"),
+    }
+}
+
 fn check_style(style: &TextStyle) -> Result<(), PdfError> {
     check_size(style.size_pt)?;
     let ok = |v: f32, max: f32| v.is_finite() && (0.0..=max).contains(&v);
@@ -505,6 +694,10 @@ fn collect_text(blocks: &[Block], out: &mut String) {
             Block::Group(inner) => collect_text(inner, out),
             Block::Table(t) => t.collect_text(out),
             Block::Signature(labels) => labels.iter().for_each(|s| out.push_str(s)),
+            Block::Image { caption, .. } | Block::FullPageImage { caption, .. } => {
+                out.push_str(caption);
+            }
+            Block::PhotoGrid { photos, .. } => photos.iter().for_each(|(_, c)| out.push_str(c)),
             Block::Rule | Block::Space(_) | Block::PageBreak => {}
         }
     }
@@ -529,6 +722,9 @@ pub(crate) struct Layouter<'a> {
     pub width: f32,
     pub body: &'a TextStyle,
     key_width: f32,
+    /// Set by a heading kept with a full-page scan: the scan goes on the
+    /// heading's page instead of starting a new one.
+    share_with_scan: bool,
 }
 
 impl<'a> Layouter<'a> {
@@ -543,6 +739,7 @@ impl<'a> Layouter<'a> {
             width: setup.content_width(),
             body,
             key_width,
+            share_with_scan: false,
         }
     }
 
@@ -668,7 +865,10 @@ impl<'a> Layouter<'a> {
                 keep_with_next,
             } => {
                 // A heading at the end of the document has nothing to keep with.
-                self.text_block(text, style, *keep_with_next && next.is_some());
+                let keep = next.filter(|_| *keep_with_next);
+                let need = keep.map(|n| self.first_piece_height(n));
+                self.text_block(text, style, need);
+                self.share_with_scan = matches!(keep, Some(Block::FullPageImage { .. }));
             }
             Block::KeyValue { key, value } => self.key_value(key, value),
             Block::Rule => {
@@ -697,11 +897,52 @@ impl<'a> Layouter<'a> {
             }
             Block::Table(t) => layout_table(self, t)?,
             Block::Signature(labels) => self.signature(labels),
+            Block::Image {
+                picture,
+                caption,
+                max_w,
+                max_h,
+            } => photo::layout_single(self, picture, caption, *max_w, *max_h),
+            Block::PhotoGrid {
+                photos,
+                columns,
+                photo_h,
+            } => photo::layout_grid(self, photos, *columns, *photo_h)?,
+            Block::FullPageImage { picture, caption } => {
+                let share = std::mem::take(&mut self.share_with_scan);
+                photo::layout_full_page(self, picture, caption, share);
+            }
         }
         Ok(())
     }
 
-    fn text_block(&mut self, text: &str, style: &TextStyle, keep_with_next: bool) {
+    /// How much of `next` a heading kept with it must have on its page:
+    /// the first unbreakable piece of a picture block, the whole page for a
+    /// full-page scan, two body lines otherwise.
+    fn first_piece_height(&self, next: &Block) -> f32 {
+        let two_lines = 2.0 * self.body.size_pt * self.body.line_height;
+        match next {
+            Block::Image {
+                picture,
+                caption,
+                max_w,
+                max_h,
+            } => photo::single_height(self, picture, caption, *max_w, *max_h),
+            Block::PhotoGrid {
+                photos,
+                columns,
+                photo_h,
+            } => {
+                photo::grid_first_row_height(self, photos, *columns, *photo_h).unwrap_or(two_lines)
+            }
+            Block::FullPageImage { .. } => self.page_body_height(),
+            _ => two_lines,
+        }
+    }
+
+    /// `keep_with_next`: the height of the next block's first piece, which
+    /// must fit on the page after this text, if any.
+    fn text_block(&mut self, text: &str, style: &TextStyle, keep_with_next: Option<f32>) {
         let size = style.size_pt;
         let lh = size * style.line_height;
         let indent = (style.first_line_indent_em * size).clamp(0.0, self.width / 2.0);
@@ -715,9 +956,8 @@ impl<'a> Layouter<'a> {
             }
         }
         self.gap(mm(style.space_before_mm));
-        if keep_with_next {
-            let body_lh = self.body.size_pt * self.body.line_height;
-            let need = lines.len() as f32 * lh + mm(style.space_after_mm) + 2.0 * body_lh;
+        if let Some(next) = keep_with_next {
+            let need = lines.len() as f32 * lh + mm(style.space_after_mm) + next;
             self.ensure(need.min(self.page_body_height()));
         }
         for (first, line) in &lines {
@@ -877,6 +1117,139 @@ mod tests {
             }
         }
         assert!(joined.starts_with(&long));
+    }
+
+    /// The header of a baseline RGB JPEG of `w × h` pixels (enough for
+    /// layout, which never decodes pictures).
+    fn jpeg(w: u16, h: u16) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
+        v.extend_from_slice(&h.to_be_bytes());
+        v.extend_from_slice(&w.to_be_bytes());
+        v.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        v.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0xFF, 0xD9]);
+        v
+    }
+
+    /// `(page, x, y, w, h)` of every picture.
+    fn pictures(pages: &[Vec<Item>]) -> Vec<(usize, f32, f32, f32, f32)> {
+        let mut out = Vec::new();
+        for (p, page) in pages.iter().enumerate() {
+            for item in page {
+                if let Item::Image { x, y, w, h, .. } = item {
+                    out.push((p, *x, *y, *w, *h));
+                }
+            }
+        }
+        out
+    }
+
+    fn assert_inside(doc: &Document, pics: &[(usize, f32, f32, f32, f32)]) {
+        let s = &doc.setup;
+        for &(p, x, y, w, h) in pics {
+            assert!(x >= s.content_left() - EPS, "page {p}: x {x}");
+            assert!(x + w <= s.content_left() + s.content_width() + EPS);
+            assert!(y >= s.content_top() - EPS, "page {p}: y {y}");
+            assert!(
+                y + h <= s.content_bottom() + EPS,
+                "page {p}: bottom {}",
+                y + h
+            );
+        }
+    }
+
+    #[test]
+    fn a_picture_moves_with_its_caption_and_heading() {
+        let mut doc = Document::new("t").unwrap();
+        doc.paragraph("前文");
+        // Leaves ~60 mm: not enough for a 90 mm picture.
+        doc.space_mm(185.0);
+        doc.heading("入户照片");
+        doc.image(&jpeg(400, 300), "厨房", 120.0, 90.0).unwrap();
+        doc.paragraph("后文");
+        let pages = doc.layout().unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(texts(&pages[0]), vec!["前文"]);
+        assert_eq!(texts(&pages[1]), vec!["入户照片", "厨房", "后文"]);
+        let pics = pictures(&pages);
+        assert_eq!(pics.len(), 1);
+        let (p, x, _, w, h) = pics[0];
+        assert_eq!(p, 1);
+        assert!((x - doc.setup.content_left()).abs() < EPS);
+        assert!((w - mm(120.0)).abs() < 0.01 && (h - mm(90.0)).abs() < 0.01);
+        assert_inside(&doc, &pics);
+    }
+
+    #[test]
+    fn photo_grid_rows_are_never_split() {
+        let mut doc = Document::new("t").unwrap();
+        doc.heading("照片");
+        let shapes = [(400, 300), (300, 400), (1000, 100), (100, 1000), (640, 480)];
+        let photos: Vec<(Vec<u8>, String)> = (0..11)
+            .map(|i| {
+                let (w, h) = shapes[i % shapes.len()];
+                (jpeg(w, h), format!("照片{i:02}"))
+            })
+            .collect();
+        doc.photo_grid(&photos, 3, 70.0).unwrap();
+        let pages = doc.layout().unwrap();
+        let pics = pictures(&pages);
+        assert_eq!(pics.len(), 11);
+        assert!(pages.len() >= 2);
+        assert_inside(&doc, &pics);
+        // Photos of one row (3 per row) are on one page and share their
+        // bottom edge; every caption is drawn once.
+        for row in pics.chunks(3) {
+            assert!(row.iter().all(|p| p.0 == row[0].0), "{row:?}");
+            let bottom = row[0].2 + row[0].4;
+            assert!(row.iter().all(|p| (p.2 + p.4 - bottom).abs() < 0.01));
+            assert!(row.iter().all(|p| p.4 <= mm(70.0) + EPS));
+        }
+        let all: Vec<&str> = pages.iter().flat_map(|p| texts(p)).collect();
+        for (_, caption) in &photos {
+            assert_eq!(all.iter().filter(|t| **t == caption).count(), 1);
+        }
+        // The heading is on the page of the first row.
+        assert_eq!(texts(&pages[0])[0], "照片");
+        assert_eq!(pics[0].0, 0);
+
+        let mut bad = Document::new("t").unwrap();
+        bad.photo_grid(&photos, 0, 50.0).unwrap();
+        assert!(matches!(bad.layout(), Err(PdfError::Layout(_))));
+        let mut bad = Document::new("t").unwrap();
+        bad.photo_grid(&photos, 20, 50.0).unwrap();
+        assert!(matches!(bad.layout(), Err(PdfError::Layout(_))));
+    }
+
+    #[test]
+    fn full_page_scans_own_their_pages() {
+        let mut doc = Document::new("t").unwrap();
+        doc.full_page_image(&jpeg(700, 1169), "户口簿").unwrap();
+        doc.full_page_image(&jpeg(1169, 827), "").unwrap();
+        doc.page_break();
+        doc.paragraph("正文");
+        doc.heading("附件：残疾人证");
+        doc.full_page_image(&jpeg(827, 1169), "残疾人证").unwrap();
+        doc.paragraph("后文");
+        let pages = doc.layout().unwrap();
+        assert_eq!(
+            pages.len(),
+            5,
+            "no blank page, nothing shares a scan's page"
+        );
+        assert_eq!(texts(&pages[0]), vec!["户口簿"]);
+        assert!(texts(&pages[1]).is_empty());
+        assert_eq!(texts(&pages[2]), vec!["正文"]);
+        assert_eq!(texts(&pages[3]), vec!["附件：残疾人证", "残疾人证"]);
+        assert_eq!(texts(&pages[4]), vec!["后文"]);
+        let pics = pictures(&pages);
+        assert_eq!(pics.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 1, 3]);
+        assert_inside(&doc, &pics);
+        // The narrow portrait scan is as tall as the page allows (minus its
+        // caption), the landscape one as wide as the text.
+        let s = &doc.setup;
+        let body = s.content_bottom() - s.content_top();
+        assert!(pics[0].4 > body - mm(8.0), "{:?}", pics[0]);
+        assert!((pics[1].3 - s.content_width()).abs() < 0.01);
     }
 
     #[test]

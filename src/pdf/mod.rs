@@ -13,6 +13,10 @@
 //! * [`Table`] / [`Column`] — tables whose header row repeats on every page,
 //!   whose cells wrap, and whose rows never split across pages (unless a
 //!   single row is taller than a page, in which case it is continued).
+//! * JPEG pictures with captions — [`Document::image`],
+//!   [`Document::photo_grid`] and [`Document::full_page_image`]. The JPEG
+//!   bytes are embedded unchanged (`DCTDecode`), so a photo costs its file
+//!   size, and EXIF orientation is honoured.
 //!
 //! The font is compiled into the binary (no dependency on installed fonts) and
 //! subset on output, so a two-page document is a few tens of kilobytes.
@@ -44,6 +48,7 @@
 
 mod font;
 mod layout;
+mod photo;
 mod render;
 mod table;
 mod text;
@@ -75,4 +80,10 @@ pub enum PdfError {
     /// `printpdf` reported an error while writing the file.
     #[error("cannot write PDF: {0}")]
     Serialize(String),
+    /// A picture cannot be used: the bytes are not a JPEG this module can
+    /// embed (not a JPEG, truncated or damaged header, or an unusual
+    /// encoding such as lossless or 12-bit JPEG). The message is Chinese,
+    /// for the caseworker, and says which photo and what is wrong.
+    #[error("图片无法放入 PDF：{0}")]
+    Image(String),
 }

@@ -4,14 +4,24 @@
 //! `Td` (printpdf's `SetTextCursor` emits `Td`, which is *relative* to the
 //! previous line start inside one text object, so sharing a text object
 //! between lines would accumulate offsets).
+//!
+//! JPEG pictures become image XObjects whose stream is the JPEG file itself
+//! with `/Filter /DCTDecode` (printpdf's own image path would decode and
+//! re-encode pixels and needs its `jpeg` feature). Each is painted with
+//! `q <matrix> cm /Im Do Q`, the matrix mapping the image's unit square onto
+//! the laid-out box, turned per the EXIF orientation.
+
+use std::collections::BTreeMap;
 
 use printpdf::{
-    Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
-    PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextRenderingMode,
+    Color, CurTransMat, DictItem, ExternalStream, ExternalXObject, FontId, Greyscale, Line,
+    LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfParseErrorSeverity,
+    PdfSaveOptions, Point, Pt, Rect, TextItem, TextRenderingMode, XObjectId, XObjectTransform,
 };
 
 use super::font::Font;
 use super::layout::{mm, Item, PageSetup, PAGE_HEIGHT_MM, PAGE_WIDTH_MM};
+use super::photo::{pdf_color, Jpeg};
 use super::text::sanitize;
 use super::PdfError;
 
@@ -28,9 +38,22 @@ pub(crate) fn render(
     title: &str,
     setup: &PageSetup,
     pages: &[Vec<Item>],
+    images: &[Jpeg],
 ) -> Result<Vec<u8>, PdfError> {
     let mut doc = PdfDocument::new(title);
     let font_id = doc.add_font(font.parsed());
+    // Embed each picture that is placed somewhere, once.
+    let mut xobjects: Vec<Option<XObjectId>> = vec![None; images.len()];
+    for item in pages.iter().flatten() {
+        if let Item::Image { image, .. } = item {
+            let (Some(slot), Some(jpeg)) = (xobjects.get_mut(*image), images.get(*image)) else {
+                return Err(PdfError::Serialize(format!("unknown image {image}")));
+            };
+            if slot.is_none() {
+                *slot = Some(doc.add_xobject(&jpeg_xobject(jpeg)));
+            }
+        }
+    }
     let total = pages.len();
     let mut pdf_pages = Vec::with_capacity(total);
     for (index, items) in pages.iter().enumerate() {
@@ -39,6 +62,8 @@ pub(crate) fn render(
             font_id: &font_id,
             page_height: setup.page_height(),
             line_width: None,
+            images,
+            xobjects: &xobjects,
         };
         for item in items {
             pen.item(item);
@@ -67,6 +92,39 @@ pub(crate) fn render(
     Ok(bytes)
 }
 
+/// An image XObject carrying the JPEG file unchanged (`DCTDecode`).
+fn jpeg_xobject(jpeg: &Jpeg) -> ExternalXObject {
+    let name = |s: &str| DictItem::Name(s.as_bytes().to_vec());
+    let (space, decode) = pdf_color(jpeg.color);
+    let mut dict = BTreeMap::from([
+        ("Type".to_owned(), name("XObject")),
+        ("Subtype".to_owned(), name("Image")),
+        ("Width".to_owned(), DictItem::Int(i64::from(jpeg.width))),
+        ("Height".to_owned(), DictItem::Int(i64::from(jpeg.height))),
+        ("ColorSpace".to_owned(), name(space)),
+        ("BitsPerComponent".to_owned(), DictItem::Int(8)),
+        ("Filter".to_owned(), name("DCTDecode")),
+    ]);
+    if let Some(decode) = decode {
+        dict.insert(
+            "Decode".to_owned(),
+            DictItem::Array(decode.iter().map(|v| DictItem::Real(*v)).collect()),
+        );
+    }
+    ExternalXObject {
+        stream: ExternalStream {
+            dict,
+            content: jpeg.bytes.to_vec(),
+            // Already compressed; Flate over JPEG data only costs time.
+            compress: false,
+        },
+        // No size: printpdf must not add its own pixel-size scaling.
+        width: None,
+        height: None,
+        dpi: None,
+    }
+}
+
 /// Accumulates the operations of one page.
 struct Pen<'a> {
     ops: Vec<Op>,
@@ -74,6 +132,9 @@ struct Pen<'a> {
     page_height: f32,
     /// Current stroke width, to avoid repeating `w` for every table border.
     line_width: Option<f32>,
+    images: &'a [Jpeg],
+    /// The XObject of each image that is placed (by image index).
+    xobjects: &'a [Option<XObjectId>],
 }
 
 impl Pen<'_> {
@@ -134,6 +195,25 @@ impl Pen<'_> {
                     },
                 });
                 self.fill_grey(0.0);
+            }
+            Item::Image { x, y, w, h, image } => {
+                let jpeg = self.images.get(*image);
+                let id = self.xobjects.get(*image).and_then(Option::as_ref);
+                if let (Some(jpeg), Some(id)) = (jpeg, id) {
+                    let matrix = jpeg.placement_matrix(*x, self.page_height - y - h, *w, *h);
+                    self.ops.push(Op::SaveGraphicsState);
+                    self.ops.push(Op::SetTransformationMatrix {
+                        matrix: CurTransMat::Raw(matrix),
+                    });
+                    self.ops.push(Op::UseXobject {
+                        id: id.clone(),
+                        transform: XObjectTransform {
+                            no_auto_scale: true,
+                            ..XObjectTransform::default()
+                        },
+                    });
+                    self.ops.push(Op::RestoreGraphicsState);
+                }
             }
         }
     }

@@ -7,6 +7,7 @@
 //! The file is encrypted ([`cipher`]): opening it takes the passphrase, and an
 //! unencrypted store from an earlier version is encrypted on first open.
 
+mod attachments;
 mod backup;
 mod casework;
 pub mod changelog;

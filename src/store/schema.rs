@@ -187,6 +187,36 @@ CREATE TABLE sync_conflicts (
 );
 CREATE INDEX sync_conflicts_open ON sync_conflicts (status, tbl, record_id, col);
 "#,
+    r#"
+-- Attachments: photos and scans in the household file. Their bytes are kept
+-- once per content in `blobs` (not change-logged: an attachment row names its
+-- blob by SHA-256, and bundles carry each blob once).
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    mime   TEXT NOT NULL,
+    size   INTEGER NOT NULL,
+    bytes  BLOB NOT NULL
+);
+
+CREATE TABLE attachments (
+    id            TEXT PRIMARY KEY,
+    household_id  TEXT NOT NULL REFERENCES households (id),
+    member_name   TEXT,
+    visit_id      TEXT,
+    event_id      TEXT,
+    kind          TEXT NOT NULL,
+    caption       TEXT NOT NULL,
+    taken_on      TEXT,
+    blob_sha256   TEXT NOT NULL REFERENCES blobs (sha256),
+    mime          TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    width         INTEGER,
+    height        INTEGER,
+    original_name TEXT NOT NULL,
+    added_on      TEXT NOT NULL
+);
+CREATE INDEX attachments_household ON attachments (household_id);
+"#,
 ];
 
 /// Schema version this program writes.
@@ -219,4 +249,5 @@ pub const LOGGED_TABLES: &[&str] = &[
     "case_events",
     "measures",
     "decisions",
+    "attachments",
 ];

@@ -19,7 +19,7 @@
 //! settles the conflict. Conflicts are listed by `bangfu county conflicts`
 //! and sent back, encrypted, in the acknowledgements of both devices.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
@@ -28,11 +28,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::bundle::{self, BundleManifest, Line, Lines};
+use super::bundle::{self, BlobLine, BundleManifest, Item, Line, Lines};
 use super::device::{json_bytes, Registration, REGISTRATION_FORMAT};
 use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey, SealKey};
 use super::sealed::{self, PayloadInfo};
 use super::{reject, Result, SyncError};
+use crate::attachments::media::MediaKind;
+use crate::attachments::MAX_STORED_BYTES;
 use crate::store::changelog::row_json;
 use crate::store::{Store, StoreError, Tx};
 
@@ -492,7 +494,10 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
             ),
         ));
     }
-    if m.entry_count == 0 || m.plain_bytes > super::MAX_PLAIN_BYTES {
+    if m.entry_count == 0
+        || m.plain_bytes > super::MAX_PLAIN_BYTES
+        || m.blob_bytes > m.blob_count.saturating_mul(MAX_STORED_BYTES)
+    {
         return Err(reject(path, "清单中的记录数或数据大小不合理"));
     }
     opened.check_payload(&m.payload)?;
@@ -531,8 +536,28 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
         let mut ctx = Apply::new(tx, &device_id, m.sequence)?;
         let mut prev = m.first_prev_hash.clone();
         let mut prev_seq = i64::MIN;
-        while let Some(line) = lines.next_line()? {
-            let n = lines.count;
+        let mut entries = 0u64;
+        let mut blobs = Blobs::default();
+        while let Some(item) = lines.next_item()? {
+            let line = match item {
+                Item::Entry(line) => line,
+                Item::Blob(b) => {
+                    blobs.receive(tx, &m, &b, lines.count).map_err(|e| match e {
+                        Problem::Bad(problem) => reject(
+                            path,
+                            format!(
+                                "第 {} 行附件内容（SHA-256 {}…）{problem}，未做任何更改",
+                                lines.count,
+                                short(&b.blob)
+                            ),
+                        ),
+                        Problem::Store(s) => SyncError::Store(s),
+                    })?;
+                    continue;
+                }
+            };
+            entries += 1;
+            let n = entries;
             let bad = |problem: String| reject(path, format!("第 {n} 条记录{problem}，未做任何更改"));
             if n > m.entry_count {
                 return Err(bad(format!("超出清单记载的 {} 条", m.entry_count)));
@@ -552,13 +577,39 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
                 Problem::Bad(p) => bad(p),
                 Problem::Store(s) => SyncError::Store(s),
             })?;
+            if let Some(sha) = bundle::blob_named(&line.table, line.row_json.as_deref()) {
+                blobs.named.insert(sha);
+            }
         }
-        if lines.count != m.entry_count || prev != m.last_hash || prev_seq != m.last_seq || lines.bytes != m.plain_bytes {
+        if blobs.count != m.blob_count || blobs.bytes != m.blob_bytes {
+            return Err(reject(
+                path,
+                format!(
+                    "数据部分有 {} 个附件内容（{} 字节），与清单记载的 {} 个（{} 字节）不符，未做任何更改",
+                    blobs.count, blobs.bytes, m.blob_count, m.blob_bytes
+                ),
+            ));
+        }
+        let unnamed = blobs
+            .lines
+            .iter()
+            .filter(|(sha, _)| !blobs.named.contains(*sha))
+            .min_by_key(|(_, at)| **at);
+        if let Some((sha, at)) = unnamed {
+            return Err(reject(
+                path,
+                format!(
+                    "第 {at} 行附件内容（SHA-256 {}…）没有随后的附件记录引用它，未做任何更改",
+                    short(sha)
+                ),
+            ));
+        }
+        if entries != m.entry_count || prev != m.last_hash || prev_seq != m.last_seq || lines.bytes != m.plain_bytes {
             return Err(reject(
                 path,
                 format!(
                     "数据部分有 {} 条记录，与清单记载的 {} 条（或末条哈希、大小）不符，未做任何更改",
-                    lines.count, m.entry_count
+                    entries, m.entry_count
                 ),
             ));
         }
@@ -606,6 +657,68 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
 
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
+}
+
+/// The attachment contents (blob lines) of one bundle, as it is applied.
+#[derive(Default)]
+struct Blobs {
+    /// Blob lines read.
+    count: u64,
+    /// Their bytes, decoded.
+    bytes: u64,
+    /// Line number of each, by SHA-256.
+    lines: HashMap<String, u64>,
+    /// Contents named by the bundle's `attachments` entries.
+    named: HashSet<String>,
+}
+
+impl Blobs {
+    /// Checks the blob line at line `at` and keeps its bytes.
+    fn receive(
+        &mut self,
+        tx: &Tx,
+        m: &BundleManifest,
+        b: &BlobLine,
+        at: u64,
+    ) -> Result<(), Problem> {
+        self.count += 1;
+        if self.count > m.blob_count {
+            return Err(Problem::Bad(format!("超出清单记载的 {} 个", m.blob_count)));
+        }
+        if let Some(first) = self.lines.get(&b.blob) {
+            return Err(Problem::Bad(format!("在第 {first} 行已出现过，重复")));
+        }
+        if ![MediaKind::Jpeg, MediaKind::Pdf]
+            .iter()
+            .any(|k| k.mime() == b.mime)
+        {
+            return Err(Problem::Bad(format!(
+                "的类型“{}”不是 JPEG 照片或 PDF",
+                b.mime
+            )));
+        }
+        let bytes = b.decode().map_err(Problem::Bad)?;
+        if bytes.len() as u64 > MAX_STORED_BYTES {
+            return Err(Problem::Bad(format!(
+                "有 {} 字节，超过单个附件 {} MB 的上限",
+                bytes.len(),
+                MAX_STORED_BYTES / 1024 / 1024
+            )));
+        }
+        if super::sha256_hex(&bytes) != b.blob {
+            return Err(Problem::Bad("与其哈希不符".into()));
+        }
+        self.bytes += bytes.len() as u64;
+        if self.bytes > m.blob_bytes {
+            return Err(Problem::Bad(format!(
+                "使总大小超出清单记载的 {} 字节",
+                m.blob_bytes
+            )));
+        }
+        tx.put_blob(&b.blob, &b.mime, &bytes)?;
+        self.lines.insert(b.blob.clone(), at);
+        Ok(())
+    }
 }
 
 /// Writes the acknowledgement for `device_id`'s last imported bundle to `out`.
@@ -1157,6 +1270,22 @@ impl Apply {
                                 changed = true;
                             }
                         }
+                    }
+                }
+                if changed && table == bundle::ATTACHMENTS_TABLE {
+                    let sha = target
+                        .get(bundle::BLOB_COLUMN)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let held: bool = conn
+                        .prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ?1)")?
+                        .query_row([sha], |r| r.get(0))?;
+                    if !held {
+                        return Err(Problem::Bad(format!(
+                            "（附件 {}）的内容缺失：它引用的照片或扫描件（SHA-256 {}…）既不在本数据包中，县里也没有",
+                            line.record_id,
+                            short(sha)
+                        )));
                     }
                 }
                 if changed {

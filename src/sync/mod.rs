@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | device registration ([`device`]) | the device | none |
 //! | county public key ([`county`]) | the county | none |
-//! | bundle ([`bundle`]) | the device | change-log entries, gzip, age-encrypted to the county |
+//! | bundle ([`bundle`]) | the device | change-log entries and attachment contents, gzip, age-encrypted to the county |
 //! | acknowledgement ([`county`]) | the county | conflicts, age-encrypted to the device |
 //! | policy ([`policy_file`]) | the county | `policy.toml` in clear |
 //!
@@ -36,8 +36,13 @@ pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
 pub const MAX_SIGNATURE_BYTES: u64 = 4 * 1024;
 /// Largest decompressed payload of a bundle (decompression bombs stop here).
 pub const MAX_PLAIN_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-/// Largest single line (one change-log entry) in a bundle payload.
-pub const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest single line in a bundle payload: a change-log entry, or a blob
+/// line carrying one attachment of at most
+/// [`MAX_STORED_BYTES`](crate::attachments::MAX_STORED_BYTES) (12 MiB), which
+/// base64 makes exactly 16 MiB, plus room for the rest of the line: 17 MiB.
+pub const MAX_LINE_BYTES: u64 = bundle::BlobLine::MAX_DATA_CHARS + 1024 * 1024;
+// Bundles written before attachments (lines up to 16 MiB) still read.
+const _: () = assert!(MAX_LINE_BYTES >= 16 * 1024 * 1024);
 
 /// Something went wrong with a sync file or the sync set-up.
 #[derive(Debug, thiserror::Error)]

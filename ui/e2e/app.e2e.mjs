@@ -164,6 +164,24 @@ test('create a household, add members, save, evaluate, visit, print', async () =
   assert.match(text, /端小妹/)
 })
 
+test('add a photo of the house; it shows as a thumbnail', async () => {
+  // Still on the household created above.
+  await clickText('.el-tabs__item', '照片与附件')
+  // A file that is not a picture is refused and the form keeps what was typed.
+  await typeInto('#attachment-path', join(process.cwd(), 'package.json'))
+  await typeInto('#attachment-caption', '正房屋顶渗水')
+  await press('#add-attachment')
+  const error = await browser.$('#attachment-error')
+  await error.waitForDisplayed({ timeout: 10000 })
+  assert.match(await error.getText(), /JPEG/)
+  assert.equal(await (await browser.$('#attachment-caption')).getValue(), '正房屋顶渗水')
+  await typeInto('#attachment-path', join(process.cwd(), 'e2e', 'fixtures', 'house.jpg'))
+  await press('#add-attachment')
+  await browser.waitUntil(async () => (await browser.$$('#attachment-list .attachment-item img')).length === 1, { timeout: 15000 })
+  assert.match(await (await browser.$('#attachment-list')).getText(), /正房屋顶渗水/)
+  await shot('08-attachments')
+})
+
 test('due list and notice screens', async () => {
   await (await browser.$('#nav-due')).click()
   await (await browser.$('#due-table')).waitForDisplayed({ timeout: 10000 })

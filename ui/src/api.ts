@@ -13,6 +13,23 @@ export interface AppStatus {
   last_backup: string | null
   backup_due: boolean
 }
+export interface AttachmentView {
+  id: string
+  kind: string
+  kind_zh: string
+  caption: string
+  taken_on: string | null
+  added_on: string
+  member_name: string | null
+  mime: string
+  size: number
+  width: number | null
+  height: number | null
+  original_name: string
+  thumbnail: string | null
+}
+export interface AddAttachment { code: string; path: string; kind: string; caption: string; taken_on: string | null; member_name: string | null }
+export interface FolderFile { path: string; name: string; bytes: number; modified: string | null }
 export interface NewStore { passphrase: string; caseworker: string; village: string; demo: boolean }
 
 export const api = {
@@ -20,6 +37,10 @@ export const api = {
   unlock: (passphrase: string) => invoke<AppStatus>('unlock', { passphrase }),
   createStore: (setup: NewStore) => invoke<AppStatus>('create_store', { setup }),
   backupNow: (dir: string) => invoke<string>('backup_now', { dir }),
+  attachments: (code: string) => invoke<AttachmentView[]>('list_attachments', { code }),
+  addAttachment: (add: AddAttachment) => invoke<string>('add_attachment', { add }),
+  folderFiles: (dir: string) => invoke<FolderFile[]>('folder_files', { dir }),
+  openAttachment: (code: string, id: string) => invoke<string>('open_attachment', { code, id }),
   search: (query: string) => invoke<HouseholdSummary[]>('search_households', { query }),
   detail: (code: string) => invoke<HouseholdDetail>('household_detail', { code }),
   checkId: (id: string) => invoke<{ birth_date: string; sex: string }>('check_id_number', { id }),

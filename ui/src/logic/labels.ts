@@ -104,3 +104,12 @@ export const disqualifyingTags: [string, string][] = [
   ['multiple_houses', '多套住房'],
   ['luxury_housing', '豪华装修住房'],
 ]
+
+/** Attachment kinds (codes as in the store). */
+export const attachmentKinds: [string, string][] = [
+  ['house_photo', '住房照片'],
+  ['id_document', '证件'],
+  ['application', '申请书'],
+  ['review_record', '评议记录'],
+  ['other', '其他'],
+]
