@@ -5,8 +5,14 @@
 # with; tauri-driver and the UI's npm packages), so it needs no set-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
 
-apt_packages=(poppler-utils fonts-noto-cjk sqlite3 minisign age)
+# Tests read PDFs back (poppler-utils), check bundles with the standard tools
+# (minisign, age); the desktop app builds against webkit and is driven in Xvfb.
+apt_packages=(poppler-utils fonts-noto-cjk sqlite3 minisign age
+  build-essential pkg-config file libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev
+  libayatana-appindicator3-dev webkit2gtk-driver xvfb)
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -30,3 +36,23 @@ cargo test --all-targets --locked
 cargo test --doc --locked
 echo "== desktop app: UI unit tests, build, end-to-end in a real window"
 scripts/e2e.sh
+
+# Fuzzing: each target for a bounded time from the checked-in seeds and the
+# kept corpus (fuzz/run.sh). The fuzz crate's first build is long on a small
+# machine, so it gets what is left of the time budget (BANGFU_CI_BUDGET_MIN,
+# default 80 minutes from the start of this script); a build that cannot
+# finish in time is reported and skipped, while a panic found fails the run.
+budget=$(( ${BANGFU_CI_BUDGET_MIN:-80} * 60 ))
+left=$(( budget - ($(date +%s) - started) ))
+if [ "$left" -lt 900 ]; then
+  echo "== fuzzing skipped: only $((left / 60)) minutes of the budget left"
+  exit 0
+fi
+echo "== fuzzing (${BANGFU_FUZZ_SECONDS:-30} s per target, at most $((left / 60 - 2)) minutes)"
+status=0
+timeout $((left - 120)) fuzz/run.sh "${BANGFU_FUZZ_SECONDS:-30}" || status=$?
+if [ "$status" -eq 124 ]; then
+  echo "== fuzzing did not finish within the time budget (the fuzz build is slow here); no panic was found in what ran"
+  exit 0
+fi
+exit "$status"
