@@ -408,8 +408,12 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
     flat_jpeg(&visit_photo, 1200, 1600, [40, 160, 40]);
     let card = d.join("card.jpg");
     flat_jpeg(&card, 1700, 1100, [40, 40, 200]);
+    // A real PDF stands in for a scanned application: the village notice.
     let pdf = d.join("application.pdf");
-    std::fs::write(&pdf, b"%PDF-1.4\n% a signed application\n%%EOF\n").expect("write");
+    run(&db, &["notice", "--village", "保婴村", "--out", p(&pdf)]).ok();
+    // A file that looks like a PDF but whose pages cannot be read.
+    let broken = d.join("broken.pdf");
+    std::fs::write(&broken, b"%PDF-1.4\n% no objects at all\n%%EOF\n").expect("write");
 
     let r = run(
         &db,
@@ -468,6 +472,10 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
         ],
     );
     attach(&pdf, &["--kind", "application", "--caption", "低保申请书"]);
+    attach(
+        &broken,
+        &["--kind", "review_record", "--caption", "评议记录"],
+    );
 
     let plain = d.join("plain.pdf");
     run(
@@ -507,8 +515,10 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
         "证件及材料",
         "残疾人证",
         "低保申请书",
-        "PDF，另行打印",
+        "PDF，附后（",
+        "PDF，无法附上",
         "附：证件",
+        "社会救助对象公示",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
@@ -519,9 +529,17 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
             .and_then(|n| n.trim().parse::<u32>().ok())
             .expect("page count")
     };
+    let application_pages = pages(&pdf);
+    // The cell may wrap: compare without the line breaks and spaces.
+    let squashed: String = text.split_whitespace().collect();
+    assert!(
+        squashed.contains(&format!("PDF，附后（{application_pages}页）")),
+        "{text}"
+    );
     assert_eq!(
         pages(&with),
-        pages(&plain) + 1,
-        "one page per appended scan"
+        pages(&plain) + 1 + application_pages,
+        "a page for the scanned card and the application's pages"
     );
+    assert!(!tool("pdftotext", &[p(&plain), "-"]).contains("社会救助对象公示"));
 }

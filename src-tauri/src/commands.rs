@@ -379,6 +379,32 @@ pub fn due_list(state: State<AppState>, days: u64) -> Result<Vec<DueItem>> {
     })
 }
 
+/// A 回头看 finding as the window shows it.
+#[derive(Debug, Serialize)]
+pub struct AuditRow {
+    household: String,
+    rule: &'static str,
+    detail: String,
+}
+
+/// 回头看: the findings of `bangfu audit`, under the built-in policy.
+#[tauri::command]
+pub fn audit_findings(state: State<AppState>) -> Result<Vec<AuditRow>> {
+    let policies = default_policies()?;
+    with_store(&state, |store| {
+        let findings = bangfu::audit::audit(store, &policies, today())
+            .map_err(|e| CommandError::new(e.to_string()))?;
+        Ok(findings
+            .into_iter()
+            .map(|f| AuditRow {
+                household: f.household,
+                rule: f.rule.zh(),
+                detail: f.detail,
+            })
+            .collect())
+    })
+}
+
 #[tauri::command]
 pub fn villages(state: State<AppState>) -> Result<Vec<(String, i64)>> {
     with_store(&state, |store| Ok(store.villages()?))

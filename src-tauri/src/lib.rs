@@ -67,6 +67,7 @@ pub fn run() {
             commands::add_measure,
             commands::due_list,
             commands::villages,
+            commands::audit_findings,
             commands::print_dossier,
             commands::print_notice,
             commands::get_settings,

@@ -14,7 +14,9 @@ use crate::casefile::{special_groups, AttachedFile, CaseFile};
 use crate::casework::CheckItem;
 use crate::dates::age_on;
 use crate::money::format_amount;
-use crate::pdf::{Align, Column, Document, PdfError, Table, TextStyle};
+use crate::pdf::{
+    append_pdfs, appendable_pages, Align, Column, Document, PdfError, Table, TextStyle,
+};
 
 /// Choices for printing dossiers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,7 +34,34 @@ pub fn dossier_pdf(
 ) -> Result<Vec<u8>, PdfError> {
     let mut doc = new_document(&file.household.village)?;
     write_dossier(&mut doc, file, printed, options);
-    doc.to_bytes()
+    with_pdf_scans(doc.to_bytes()?, std::slice::from_ref(file), options)
+}
+
+/// The PDF scans of `files` that will be appended (`--with-scans`).
+fn pdf_scans(files: &[CaseFile], options: DossierOptions) -> Vec<&[u8]> {
+    if !options.with_scans {
+        return Vec::new();
+    }
+    files
+        .iter()
+        .flat_map(|f| &f.attachments)
+        .filter(|a| a.meta.kind.is_scan() && !a.meta.is_image())
+        .filter(|a| appendable_pages(&a.bytes).is_ok())
+        .map(|a| a.bytes.as_slice())
+        .collect()
+}
+
+/// Appends the pages of the PDF scans of `files` to a finished dossier.
+fn with_pdf_scans(
+    pdf: Vec<u8>,
+    files: &[CaseFile],
+    options: DossierOptions,
+) -> Result<Vec<u8>, PdfError> {
+    let scans = pdf_scans(files, options);
+    if scans.is_empty() {
+        return Ok(pdf);
+    }
+    Ok(append_pdfs(&pdf, &scans)?.0)
 }
 
 /// A village's dossiers: one PDF per household and one combined file to print.
@@ -61,14 +90,15 @@ pub fn village_dossiers(
                 }
                 write_dossier(&mut combined, file, printed, options);
             }
-            combined.to_bytes()
+            with_pdf_scans(combined.to_bytes()?, files, options)
         });
         let each = files
             .iter()
             .map(|file| {
                 let mut doc = new_document(village)?;
                 write_dossier(&mut doc, file, printed, options);
-                Ok((file.household.id.clone(), doc.to_bytes()?))
+                let pdf = with_pdf_scans(doc.to_bytes()?, std::slice::from_ref(file), options)?;
+                Ok((file.household.id.clone(), pdf))
             })
             .collect::<Result<Vec<_>, PdfError>>()?;
         let combined = combined
@@ -430,9 +460,13 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         for a in &scans {
             let m = &a.meta;
             let form = match (m.is_image(), options.with_scans) {
-                (true, true) => "扫描件，附后",
-                (true, false) => "扫描件",
-                (false, _) => "PDF，另行打印",
+                (true, true) => "扫描件，附后".to_owned(),
+                (true, false) => "扫描件".to_owned(),
+                (false, false) => "PDF".to_owned(),
+                (false, true) => match appendable_pages(&a.bytes) {
+                    Ok(pages) => format!("PDF，附后（{pages} 页）"),
+                    Err(why) => format!("PDF，无法附上（{why}），请另行打印"),
+                },
             };
             list.row([
                 m.kind.zh().to_owned(),
@@ -443,7 +477,7 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
                 } else {
                     m.caption.clone()
                 },
-                form.to_owned(),
+                form,
             ]);
         }
         doc.table(list);

@@ -46,6 +46,7 @@
 //! # }
 //! ```
 
+mod append;
 mod font;
 mod layout;
 mod photo;
@@ -53,6 +54,7 @@ mod render;
 mod table;
 mod text;
 
+pub use append::{append_pdfs, appendable_pages, Appended};
 pub use font::Font;
 pub use layout::{Align, Document, TextStyle, PAGE_HEIGHT_MM, PAGE_WIDTH_MM};
 pub use table::{Column, ColumnWidth, Table};

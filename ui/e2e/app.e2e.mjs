@@ -186,6 +186,13 @@ test('due list and notice screens', async () => {
   await (await browser.$('#nav-due')).click()
   await (await browser.$('#due-table')).waitForDisplayed({ timeout: 10000 })
   await shot('05-due-list')
+  // 回头看 over the demo village: it names households and rules.
+  await (await browser.$('#nav-audit')).click()
+  await browser.waitUntil(async () => (await browser.$$('#audit-table .el-table__row')).length > 0, { timeout: 20000 })
+  const firstRow = (await browser.$$('#audit-table .el-table__row'))[0]
+  assert.match(await firstRow.getHTML(), /[A-Z]{2,3}-\d{3}/)
+  assert.match(await firstRow.getHTML(), /重复登记|近亲属未备案|未按期走访|超过复核周期|与重新评估不符/)
+  await shot('09-audit')
   await (await browser.$('#nav-print')).click()
   await (await browser.$('#print-notice')).waitForClickable({ timeout: 10000 })
   await (await browser.$('#print-notice')).click()

@@ -30,6 +30,7 @@ export interface AttachmentView {
 }
 export interface AddAttachment { code: string; path: string; kind: string; caption: string; taken_on: string | null; member_name: string | null }
 export interface FolderFile { path: string; name: string; bytes: number; modified: string | null }
+export interface AuditRow { household: string; rule: string; detail: string }
 export interface NewStore { passphrase: string; caseworker: string; village: string; demo: boolean }
 
 export const api = {
@@ -51,6 +52,7 @@ export const api = {
   addEvent: (code: string, event: CaseEvent) => invoke<void>('add_event', { code, event }),
   addMeasure: (code: string, measure: Measure) => invoke<void>('add_measure', { code, measure }),
   due: (days: number) => invoke<DueItem[]>('due_list', { days }),
+  audit: () => invoke<AuditRow[]>('audit_findings'),
   villages: () => invoke<[string, number][]>('villages'),
   printDossier: (code: string) => invoke<string>('print_dossier', { code }),
   printNotice: (village: string, phone: string) => invoke<string>('print_notice', { village, phone }),
