@@ -8,6 +8,9 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
+mod common;
+use common::poppler as tool;
+
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 const PASSPHRASE: &str = "村里的口令 2026";
 
@@ -383,19 +386,6 @@ fn flat_jpeg(path: &Path, w: u32, h: u32, rgb: [u8; 3]) {
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
         .encode_image(&img)
         .expect("encode");
-}
-
-fn tool(name: &str, args: &[&str]) -> String {
-    let out = Command::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} (apt-get install poppler-utils): {e}"));
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -21,6 +21,9 @@ use chrono::{Days, NaiveDate};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+mod common;
+use common::poppler;
+
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 /// Every store in these tests is encrypted with this passphrase.
 const PASSPHRASE: &str = "村里的口令 2026";
@@ -189,20 +192,6 @@ fn days_ago(n: u64) -> NaiveDate {
 // ---------------------------------------------------------------------------
 // Reading PDFs back with poppler-utils
 // ---------------------------------------------------------------------------
-
-/// Runs a poppler tool and returns its stdout; fails the test if it fails.
-fn poppler(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} (install poppler-utils): {e}"));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("poppler output is UTF-8")
-}
 
 /// Text of the whole document in content-stream order (table cells stay
 /// together, so a wrapped cell can be read back by removing whitespace).

@@ -6,47 +6,20 @@
 //! pictures by colour (text is black, pictures are red, blue or grey).
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use bangfu::pdf::{Document, PdfError};
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageBuffer, Luma, Rgb, RgbImage};
+
+mod common;
+use common::{path_str, poppler as run, write_pdf};
 
 /// Resolution the pages are rendered at for pixel checks.
 const DPI: f32 = 50.0;
 
 fn px(mm: f32) -> f32 {
     mm * DPI / 25.4
-}
-
-/// Write `bytes` to `dir/name` and return the path. Set `PDF_LAYOUT_KEEP`
-/// to a directory to also keep a copy there for viewing.
-fn write_pdf(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write pdf");
-    if let Some(keep) = std::env::var_os("PDF_LAYOUT_KEEP") {
-        std::fs::write(Path::new(&keep).join(name), bytes).expect("keep pdf");
-    }
-    path
-}
-
-/// Run a poppler tool and return its stdout; fail the test if it fails.
-fn run(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} (install poppler-utils): {e}"));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 /// Remove all whitespace, so that strings wrapped over lines still match.
