@@ -27,15 +27,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# A CI machine builds once from clean: incremental caches would only take disk.
+if [ -n "${CI:-}" ]; then
+  export CARGO_INCREMENTAL=0
+fi
+target_dir=${CARGO_TARGET_DIR:-$(pwd)/target}
+disk() { echo "   (disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free; target $(du -sh "$target_dir" 2>/dev/null | cut -f1))"; }
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+disk
 echo "== cargo test"
 cargo test --all-targets --locked
 cargo test --doc --locked
+disk
 echo "== desktop app: UI unit tests, build, end-to-end in a real window"
 scripts/e2e.sh
+disk
 
 # Fuzzing: each target for a bounded time from the checked-in seeds and the
 # kept corpus (fuzz/run.sh). The fuzz crate's first build is long on a small
