@@ -888,19 +888,72 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
         &["county", "publish-policy", POLICY, "--out", p(&signed)],
     )
     .ok();
-    let r = run(&a, &["policy", "import", p(&signed)]).ok();
-    assert!(r.stdout.contains("2026-01"), "{}", r.stdout);
-    let saved = d.join("a.sqlite.policies").join("2026-01.toml");
-    assert_eq!(
-        std::fs::read_to_string(&saved).expect("saved policy"),
-        std::fs::read_to_string(POLICY).expect("policy")
-    );
-    // The saved policy is usable by eval.
+    // Before any import the device evaluates under the built-in policy.
+    let r = run(&a, &["policy", "list"]).ok();
+    assert!(r.stdout.contains("尚未导入"), "{}", r.stdout);
+
+    // The county raises the rural standard from 2027 on: 9,600 a year of
+    // wages (700 a month after the work allowance) is then under it.
+    let raised = d.join("policy-2027.toml");
+    std::fs::write(
+        &raised,
+        std::fs::read_to_string(POLICY)
+            .expect("policy")
+            .replace(
+                "effective_from = \"2026-01-01\"",
+                "effective_from = \"2027-01-01\"",
+            )
+            .replace("version = \"2026-01\"", "version = \"2027-01\"")
+            .replace(
+                "rural_standard_monthly = \"600.00\"",
+                "rural_standard_monthly = \"900.00\"",
+            ),
+    )
+    .expect("write");
+    let signed_2027 = d.join("policy-2027.signed");
     run(
-        &a,
-        &["eval", "--policy", p(&saved), "--as-of", "2026-12-01"],
+        &cty.db,
+        &[
+            "county",
+            "publish-policy",
+            p(&raised),
+            "--out",
+            p(&signed_2027),
+        ],
     )
     .ok();
+    for f in [&signed, &signed_2027] {
+        let r = run(&a, &["policy", "import", p(f)]).ok();
+        assert!(r.stdout.contains("已核对县级签名"), "{}", r.stdout);
+    }
+    let r = run(&a, &["policy", "list"]).ok();
+    assert!(
+        r.stdout.contains("2026-01-01") && r.stdout.contains("2027-01"),
+        "{}",
+        r.stdout
+    );
+
+    // eval, with no --policy, picks the imported policy in force on the date.
+    let evaluated = |as_of: &str| -> Value {
+        let r = run(&a, &["eval", "--as-of", as_of]).ok();
+        let v: Value = serde_json::from_str(&r.stdout).expect("eval json");
+        v["results"][0].clone()
+    };
+    let before = evaluated("2026-12-01");
+    assert_ne!(before["status"], "dibao", "{before}");
+    assert_eq!(before["standard"], "600.00", "{before}");
+    let after = evaluated("2027-02-01");
+    assert_eq!(after["status"], "dibao", "{after}");
+    assert_eq!(after["standard"], "900.00", "{after}");
+    assert_eq!(after["monthly_benefit"], "200.00", "{after}");
+    assert!(
+        after.to_string().contains("\"policy_version\":\"2027-01\""),
+        "{after}"
+    );
+
+    // A re-issued policy for the same date replaces the earlier one.
+    let r = run(&a, &["policy", "import", p(&signed_2027)]).ok();
+    assert!(r.stdout.contains("已被替换"), "{}", r.stdout);
 
     // Tampered: a standard in the clear policy text changed.
     let bytes = std::fs::read(&signed).expect("read");
@@ -1248,12 +1301,8 @@ fn join_lines(values: &[Value]) -> Vec<u8> {
     out
 }
 
-#[test]
-fn attachments_travel_once_and_the_county_checks_their_bytes() {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
+/// A county and device `a` holding two households, TXZ-001 and TXZ-002.
+fn two_households(d: &Path) -> (County, PathBuf) {
     let cty = county(d, "county", "341024");
     let a = device(d, "a", &cty);
     import_households(
@@ -1264,6 +1313,16 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
             household("TXZ-002", ID2, "2", "二号", "2组"),
         ],
     );
+    (cty, a)
+}
+
+#[test]
+fn attachments_travel_once_and_the_county_checks_their_bytes() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a) = two_households(d);
     // The households alone, for the size the photos add.
     let plain_bundle = d.join("households-only.bangfu");
     export(&a, &plain_bundle).ok();
@@ -1514,4 +1573,62 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
     export(&a, &b4).fails(1, "与其哈希不符");
     assert!(!b4.exists());
     assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
+}
+
+#[test]
+fn a_large_export_is_split_into_parts_the_county_takes_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a) = two_households(d);
+    for seed in 1..=3 {
+        let jpeg = d.join(format!("照片{seed}.jpg"));
+        photo(&jpeg, seed);
+        attach(&a, "TXZ-001", &jpeg, &format!("照片{seed}")).ok();
+    }
+
+    // Parts of 64 KiB: the households fit in one; each photo (larger than
+    // that) takes a part of its own, with the entry that names it.
+    let out = d.join("村.bangfu");
+    let mut store =
+        bangfu::store::Store::open(&a, &bangfu::store::Passphrase::new(PASSPHRASE)).expect("open");
+    let exported = bangfu::sync::device::export_in_parts(&mut store, &a, &out, 64 * 1024)
+        .unwrap_or_else(|e| panic!("export: {e}"));
+    drop(store);
+    let bangfu::sync::device::Exported::Written { parts, replaces } = exported else {
+        panic!("nothing exported");
+    };
+    assert!(replaces.is_none());
+    assert_eq!(parts.len(), 4, "households, then one part per photo");
+    assert_eq!(parts[0].0, out);
+    assert_eq!(parts[1].0, d.join("村-2.bangfu"));
+    let mut prev_hash = None;
+    for (i, (path, m)) in parts.iter().enumerate() {
+        assert_eq!(m.sequence, i as u64 + 1);
+        assert_eq!(m.blob_count, u64::from(i > 0), "part {}", i + 1);
+        assert_eq!(manifest_of(path)["sequence"], i + 1);
+        if let Some(h) = prev_hash {
+            assert_eq!(
+                m.first_prev_hash,
+                h,
+                "part {} follows the one before",
+                i + 1
+            );
+        }
+        prev_hash = Some(m.last_hash.clone());
+    }
+
+    // A later part alone is refused, naming the one missing.
+    import(&cty, &[&parts[2].0]).fails(2, "缺少第 1 号");
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM households"), 0);
+    // All parts, given in any order, go in by number.
+    let files: Vec<&Path> = parts.iter().rev().map(|(p, _)| p.as_path()).collect();
+    import(&cty, &files).ok();
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM households"), 2);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 3);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM attachments"), 3);
+
+    // The last part's acknowledgement covers them all.
+    run(&a, &["bundle", "ack", p(&ack_of(&parts[3].0))]).ok();
+    let r = export(&a, &d.join("again.bangfu")).ok();
+    assert!(r.stdout.contains("没有新的变更"), "{}", r.stdout);
 }

@@ -247,12 +247,6 @@ pub fn backup_now(state: State<AppState>, dir: String) -> Result<String> {
     })
 }
 
-fn default_policies() -> Result<bangfu::policy::PolicySet> {
-    let policy = bangfu::policy::Policy::from_toml(bangfu::policy::DEFAULT_POLICY_TOML, "内置政策")
-        .map_err(|e| CommandError::new(e.to_string()))?;
-    bangfu::policy::PolicySet::new(vec![policy]).map_err(|e| CommandError::new(e.to_string()))
-}
-
 #[tauri::command]
 pub fn search_households(state: State<AppState>, query: String) -> Result<Vec<HouseholdSummary>> {
     let index = state
@@ -327,7 +321,7 @@ pub fn save_household(state: State<AppState>, household: Value) -> Result<String
 #[tauri::command]
 pub fn evaluate_household(state: State<AppState>, code: String, save: bool) -> Result<Value> {
     with_store(&state, |store| {
-        let policies = default_policies()?;
+        let (policies, _) = store.policy_set()?;
         let (household, result) = bangfu::decisions::evaluate_one(store, &policies, &code, today())
             .map_err(|e| CommandError::new(e.to_string()))?;
         if save {
@@ -387,11 +381,11 @@ pub struct AuditRow {
     detail: String,
 }
 
-/// 回头看: the findings of `bangfu audit`, under the built-in policy.
+/// 回头看: the findings of `bangfu audit`, under the policies in use.
 #[tauri::command]
 pub fn audit_findings(state: State<AppState>) -> Result<Vec<AuditRow>> {
-    let policies = default_policies()?;
     with_store(&state, |store| {
+        let (policies, _) = store.policy_set()?;
         let findings = bangfu::audit::audit(store, &policies, today())
             .map_err(|e| CommandError::new(e.to_string()))?;
         Ok(findings
@@ -547,9 +541,11 @@ fn ensure_device(store: &mut Store, db: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes a signed, encrypted bundle of every change since the last acknowledgement.
+/// Writes a signed, encrypted bundle of every change since the last
+/// acknowledgement (several consecutive files when it is large); returns
+/// the files written, none when there was nothing new.
 #[tauri::command]
-pub fn export_bundle(state: State<AppState>) -> Result<Option<String>> {
+pub fn export_bundle(state: State<AppState>) -> Result<Vec<String>> {
     with_store(&state, |store| {
         ensure_device(store, &state.db_path)?;
         let dir = state.print_dir.with_file_name("同步");
@@ -560,8 +556,11 @@ pub fn export_bundle(state: State<AppState>) -> Result<Option<String>> {
             chrono::Local::now().format("%Y%m%d-%H%M%S")
         ));
         match bangfu::sync::device::export(store, &state.db_path, &out).map_err(sync_error)? {
-            bangfu::sync::device::Exported::Nothing { .. } => Ok(None),
-            bangfu::sync::device::Exported::Written { .. } => Ok(Some(out.display().to_string())),
+            bangfu::sync::device::Exported::Nothing { .. } => Ok(Vec::new()),
+            bangfu::sync::device::Exported::Written { parts, .. } => Ok(parts
+                .iter()
+                .map(|(path, _)| path.display().to_string())
+                .collect()),
         }
     })
 }
@@ -588,14 +587,15 @@ pub fn import_ack(state: State<AppState>, path: String) -> Result<String> {
 #[tauri::command]
 pub fn import_policy(state: State<AppState>, path: String) -> Result<String> {
     with_store(&state, |store| {
-        let (_, policy, _) = bangfu::sync::policy_file::import(
-            store,
-            &state.db_path,
-            std::path::Path::new(path.trim()),
-        )
-        .map_err(sync_error)?;
+        let (_, policy, saved) =
+            bangfu::sync::policy_file::import(store, std::path::Path::new(path.trim()))
+                .map_err(sync_error)?;
+        let replaced = match saved {
+            bangfu::store::PolicySaved::Replaced(old) => format!("，替换了同日生效的 {old}"),
+            bangfu::store::PolicySaved::Added => String::new(),
+        };
         Ok(format!(
-            "{} {}（{} 起施行）",
+            "{} {}（{} 起施行，评估自该日起按此政策计算{replaced}）",
             policy.region_name, policy.version, policy.effective_from
         ))
     })

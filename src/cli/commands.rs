@@ -57,7 +57,7 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
     let (created, households, report) =
         crate::demo::install(&mut store, as_of, args.per_village.max(1))
             .map_err(|e| CliError::failure(e.to_string()))?;
-    let policies = eval::load_policies(&[])?;
+    let policies = eval::store_policies(&store, &[])?;
 
     let mut by_status: std::collections::BTreeMap<&str, (usize, rust_decimal::Decimal)> =
         Default::default();

@@ -3,12 +3,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
+
 use super::text::Table;
 use super::{parse_date_arg, today, CliError, CliResult, EvalArgs, Format};
 use crate::decisions::{diff, evaluate_store, save_report, EvalStoreError};
 use crate::engine::{evaluate_all, Report};
 use crate::money::format_amount;
 use crate::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
+use crate::store::Store;
 
 /// Loads the policy files given, or the built-in default when none is.
 pub fn load_policies(paths: &[PathBuf]) -> Result<PolicySet, CliError> {
@@ -30,19 +33,49 @@ pub fn load_policies(paths: &[PathBuf]) -> Result<PolicySet, CliError> {
     PolicySet::new(policies).map_err(|e| CliError::input(e.to_string()))
 }
 
+/// The policy files given, or else the policies in use in the store (those
+/// imported from the county, or the built-in one before any was).
+pub fn store_policies(store: &Store, paths: &[PathBuf]) -> Result<PolicySet, CliError> {
+    if paths.is_empty() {
+        Ok(store.policy_set()?.0)
+    } else {
+        load_policies(paths)
+    }
+}
+
+/// Checks that a policy is in force on `as_of`, naming what to do if not.
+fn check_in_force(policies: &PolicySet, as_of: NaiveDate) -> CliResult {
+    policies.in_force(as_of).map(|_| ()).map_err(|e| {
+        CliError::input(format!(
+            "{e}（已有政策：{}；用 bangfu policy import 导入县里签发的政策）",
+            policies
+                .versions()
+                .iter()
+                .map(|p| format!("{} 自 {} 起", p.version, p.effective_from))
+                .collect::<Vec<_>>()
+                .join("，")
+        ))
+    })
+}
+
 pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> CliResult {
-    let policies = load_policies(&args.policies)?;
     let as_of = match &args.as_of {
         Some(d) => parse_date_arg("--as-of", d)?,
         None => today(),
     };
-    policies
-        .in_force(as_of)
-        .map_err(|e| CliError::input(e.to_string()))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
 
     if let Some(input) = &args.input {
+        // A household file is evaluated under the policies given, or those of
+        // the store named with --db, or the built-in one.
+        let policies = match explicit_db {
+            Some(db) if args.policies.is_empty() => {
+                store_policies(&super::unlock::open_store(db)?, &[])?
+            }
+            _ => load_policies(&args.policies)?,
+        };
+        check_in_force(&policies, as_of)?;
         let text = std::fs::read_to_string(input)
             .map_err(|e| CliError::input(format!("无法读取输入文件 {}：{e}", input.display())))?;
         let households = crate::household_json::parse_file(&text)
@@ -58,6 +91,8 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
         ));
     }
     let mut store = super::unlock::open_store(db)?;
+    let policies = store_policies(&store, &args.policies)?;
+    check_in_force(&policies, as_of)?;
     let (households, report) = evaluate_store(&store, &policies, as_of).map_err(|e| match e {
         EvalStoreError::Policy(p) => CliError::input(p.to_string()),
         EvalStoreError::Store(s) => CliError::from(s),

@@ -355,7 +355,7 @@ pub enum SettingsCommand {
 /// `eval` options.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// 政策文件（可重复，按生效日期选用；默认内置政策）
+    /// 政策文件（可重复，按生效日期选用；默认用 bangfu policy import 导入的政策，未导入时用内置政策）
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
     /// household.v1 输入文件（不给则评估数据库中全部户）

@@ -238,7 +238,7 @@ pub(super) fn due(db: &Path, a: &DueArgs) -> CliResult {
 /// `audit` options.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// 政策文件（默认内置政策）
+    /// 政策文件（默认用 bangfu policy import 导入的政策，未导入时用内置政策）
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
     /// 输出 JSON
@@ -248,7 +248,7 @@ pub struct AuditArgs {
 
 pub(super) fn audit(db: &Path, a: &AuditArgs) -> CliResult {
     let store = open_existing(db)?;
-    let policies = super::eval::load_policies(&a.policies)?;
+    let policies = super::eval::store_policies(&store, &a.policies)?;
     let findings = crate::audit::audit(&store, &policies, today())
         .map_err(|e| CliError::failure(e.to_string()))?;
     if a.json {

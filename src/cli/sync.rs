@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
+use super::text::Table;
 use super::{CliError, CliResult};
-use crate::store::Store;
+use crate::store::{PolicySaved, Store};
 use crate::sync::county::Conflict;
 use crate::sync::{self, device, SyncError};
 
@@ -136,6 +137,8 @@ pub enum PolicyCommand {
         /// 签名的政策文件
         file: PathBuf,
     },
+    /// 列出本机评估所用的政策（按生效日期）
+    List,
 }
 
 /// "，含照片和扫描件 N 个（K KB）" when a bundle carries attachment bytes.
@@ -253,23 +256,32 @@ pub(super) fn bundle(db: &Path, c: BundleCommand) -> CliResult {
             device::Exported::Nothing { acked_sequence } => {
                 println!("自上次回执（第 {acked_sequence} 号）以来没有新的变更，未生成数据包");
             }
-            device::Exported::Written { manifest, replaces } => {
-                let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-                println!(
-                    "已导出第 {} 号数据包 {}：{} 条变更（本机第 {}–{} 条）{}，{} 字节，已签名并加密给 {}",
-                    manifest.sequence,
-                    out.display(),
-                    manifest.entry_count,
-                    manifest.first_seq,
-                    manifest.last_seq,
-                    photos_text(&manifest),
-                    size,
-                    manifest.region
-                );
+            device::Exported::Written { parts, replaces } => {
+                for (path, manifest) in &parts {
+                    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                    println!(
+                        "已导出第 {} 号数据包 {}：{} 条变更（本机第 {}–{} 条）{}，{} 字节，已签名并加密给 {}",
+                        manifest.sequence,
+                        path.display(),
+                        manifest.entry_count,
+                        manifest.first_seq,
+                        manifest.last_seq,
+                        photos_text(manifest),
+                        size,
+                        manifest.region
+                    );
+                }
+                if parts.len() > 1 {
+                    println!(
+                        "变更较多，已按顺序分成 {} 个数据包（每个不超过约 {} MB）：请全部交给县里，县里按编号依次导入",
+                        parts.len(),
+                        device::PART_PLAIN_BYTES / 1024 / 1024
+                    );
+                }
                 if let Some(r) = replaces {
                     println!(
-                        "注意：第 {} 号数据包已于 {} 导出过但尚未收到回执；这一份包含它的全部内容并取代它，县里只会接受其中一份",
-                        r.sequence, r.at
+                        "注意：此前于 {} 导出的数据包（至第 {} 号）尚未收到回执；这次导出包含其全部内容并取代它，县里只会接受其中一份",
+                        r.at, r.sequence
                     );
                 }
             }
@@ -574,17 +586,49 @@ fn ack_path(bundle: &Path, dir: Option<&Path>) -> PathBuf {
 
 /// `bangfu policy …`
 pub(super) fn policy(db: &Path, c: PolicyCommand) -> CliResult {
-    let PolicyCommand::Import { file } = c;
-    let store = super::unlock::open_store(db)?;
-    let (m, p, saved) = sync::policy_file::import(&store, db, &file)?;
-    println!(
-        "已核对县级签名并导入政策 {}（{}，{} 起生效）：{}",
-        m.policy_version,
-        p.region_name,
-        m.effective_from,
-        saved.display()
-    );
-    println!("评估时使用：bangfu eval --policy {}", saved.display());
+    match c {
+        PolicyCommand::Import { file } => {
+            let mut store = super::unlock::open_store(db)?;
+            let (m, p, saved) = sync::policy_file::import(&mut store, &file)?;
+            println!(
+                "已核对县级签名并导入政策 {}（{}，{} 起生效）",
+                m.policy_version, p.region_name, m.effective_from
+            );
+            if let PolicySaved::Replaced(old) = saved {
+                println!("同一生效日期的政策 {old} 已被替换");
+            }
+            println!("今后的评估自 {} 起按此政策计算", m.effective_from);
+        }
+        PolicyCommand::List => {
+            let store = super::unlock::open_store(db)?;
+            let imported = store.imported_policies()?;
+            if imported.is_empty() {
+                let (set, _) = store.policy_set()?;
+                for p in set.versions() {
+                    println!(
+                        "尚未导入县里签发的政策；评估使用内置政策 {}（{}，{} 起生效）",
+                        p.version, p.region_name, p.effective_from
+                    );
+                }
+                return Ok(());
+            }
+            let mut t = Table::new(&[
+                ("生效日期", false),
+                ("版本", false),
+                ("地区", false),
+                ("导入时间", false),
+            ]);
+            for i in &imported {
+                t.row(vec![
+                    i.policy.effective_from.to_string(),
+                    i.policy.version.clone(),
+                    format!("{} {}", i.policy.region_code, i.policy.region_name),
+                    i.imported_at.clone(),
+                ]);
+            }
+            print!("{}", t.render());
+        }
+    }
     Ok(())
 }
 

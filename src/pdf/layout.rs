@@ -463,8 +463,8 @@ impl Document {
         max_width_mm: f32,
         max_height_mm: f32,
     ) -> Result<&mut Self, PdfError> {
-        check_box("image", max_width_mm)?;
-        check_box("image", max_height_mm)?;
+        check_box("图片框", max_width_mm)?;
+        check_box("图片框", max_height_mm)?;
         let caption = caption.into();
         let picture = self.add_jpeg(jpeg, &describe_photo(None, &caption))?;
         self.blocks.push(Block::Image {
@@ -510,7 +510,7 @@ impl Document {
         B: AsRef<[u8]>,
         S: AsRef<str>,
     {
-        check_box("photo", photo_height_mm)?;
+        check_box("照片框", photo_height_mm)?;
         let first_new = self.images.len();
         let mut placed = Vec::with_capacity(photos.len());
         for (i, (jpeg, caption)) in photos.iter().enumerate() {
@@ -601,15 +601,15 @@ impl Document {
     fn layout(&self) -> Result<Vec<Vec<Item>>, PdfError> {
         let s = &self.setup;
         if s.margins.iter().any(|m| !m.is_finite() || *m < 0.0) {
-            return Err(PdfError::Layout("margins must be non-negative".into()));
+            return Err(PdfError::Layout("页边距不能为负数".into()));
         }
         if s.content_width() < mm(30.0) || s.content_bottom() - s.content_top() < mm(40.0) {
             return Err(PdfError::Layout(
-                "margins leave less than 30 mm × 40 mm for content".into(),
+                "页边距太宽，正文区域不足 30 毫米 × 40 毫米".into(),
             ));
         }
         if !self.key_width_mm.is_finite() || self.key_width_mm <= 0.0 {
-            return Err(PdfError::Layout("key width must be positive".into()));
+            return Err(PdfError::Layout("栏目名称的宽度必须大于 0".into()));
         }
         check_style(&self.body)?;
         check_blocks(&self.blocks)?;
@@ -626,7 +626,7 @@ pub(crate) fn check_size(size_pt: f32) -> Result<(), PdfError> {
         Ok(())
     } else {
         Err(PdfError::Layout(format!(
-            "font size {size_pt} pt is outside 0–200 pt"
+            "字号 {size_pt} 磅不在 0–200 磅之间"
         )))
     }
 }
@@ -637,7 +637,7 @@ fn check_box(what: &str, size_mm: f32) -> Result<(), PdfError> {
         Ok(())
     } else {
         Err(PdfError::Layout(format!(
-            "{what} box size {size_mm} mm must be positive"
+            "{what}的尺寸 {size_mm} 毫米必须大于 0"
         )))
     }
 }
@@ -667,7 +667,7 @@ fn check_style(style: &TextStyle) -> Result<(), PdfError> {
         && ok(style.space_before_mm, 300.0)
         && ok(style.space_after_mm, 300.0);
     if !valid {
-        return Err(PdfError::Layout(format!("invalid text style {style:?}")));
+        return Err(PdfError::Layout(format!("文字样式无效：{style:?}")));
     }
     Ok(())
 }

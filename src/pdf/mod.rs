@@ -63,14 +63,14 @@ pub use table::{Column, ColumnWidth, Table};
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
     /// The font bytes could not be parsed as an OpenType/TrueType face.
-    #[error("cannot parse font: {0}")]
+    #[error("无法解析字体：{0}")]
     Font(String),
     /// The requested geometry cannot be laid out (for example margins wider
     /// than the page, or fixed table columns wider than the text area).
-    #[error("invalid layout: {0}")]
+    #[error("版面设置无效：{0}")]
     Layout(String),
     /// A table row has more cells than the table has columns.
-    #[error("table row {row} has {cells} cells but the table has {columns} columns")]
+    #[error("表格第 {row} 行（从 0 数起）有 {cells} 格，而表格只有 {columns} 列")]
     TableShape {
         /// Zero-based index of the offending row.
         row: usize,
@@ -80,7 +80,7 @@ pub enum PdfError {
         columns: usize,
     },
     /// `printpdf` reported an error while writing the file.
-    #[error("cannot write PDF: {0}")]
+    #[error("无法写出 PDF：{0}")]
     Serialize(String),
     /// A picture cannot be used: the bytes are not a JPEG this module can
     /// embed (not a JPEG, truncated or damaged header, or an unusual

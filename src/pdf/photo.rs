@@ -454,15 +454,13 @@ fn grid_plan(
     photo_h: f32,
 ) -> Result<GridPlan, PdfError> {
     if columns == 0 {
-        return Err(PdfError::Layout(
-            "a photo grid needs at least 1 column".into(),
-        ));
+        return Err(PdfError::Layout("照片网格至少要有一列".into()));
     }
     let cols = columns as f32;
     let cell_w = (l.width - GUTTER * (cols - 1.0)) / cols;
     if cell_w < MIN_CELL {
         return Err(PdfError::Layout(format!(
-            "{columns} photo columns would be narrower than 15 mm"
+            "分成 {columns} 列时每列照片会窄于 15 毫米"
         )));
     }
     // Leave room under the tallest picture for the longest caption, but

@@ -141,7 +141,7 @@ impl Table {
 /// Resolve column widths (points) for a text area `total` points wide.
 pub(crate) fn resolve_widths(columns: &[Column], total: f32) -> Result<Vec<f32>, PdfError> {
     if columns.is_empty() {
-        return Err(PdfError::Layout("a table needs at least one column".into()));
+        return Err(PdfError::Layout("表格至少要有一列".into()));
     }
     let mut fixed = 0.0;
     let mut weights = 0.0;
@@ -151,7 +151,7 @@ pub(crate) fn resolve_widths(columns: &[Column], total: f32) -> Result<Vec<f32>,
             ColumnWidth::Fraction(f) if f.is_finite() && f > 0.0 => weights += f,
             other => {
                 return Err(PdfError::Layout(format!(
-                    "column {:?} has invalid width {other:?}",
+                    "表格列“{}”的宽度 {other:?} 无效",
                     c.header
                 )))
             }
@@ -160,7 +160,7 @@ pub(crate) fn resolve_widths(columns: &[Column], total: f32) -> Result<Vec<f32>,
     let rest = total - fixed;
     if rest < -EPS {
         return Err(PdfError::Layout(format!(
-            "fixed table columns need {:.1} mm but only {:.1} mm are available",
+            "表格的定宽列共需 {:.1} 毫米，而只有 {:.1} 毫米可用",
             fixed / mm(1.0),
             total / mm(1.0)
         )));
@@ -178,7 +178,7 @@ pub(crate) fn resolve_widths(columns: &[Column], total: f32) -> Result<Vec<f32>,
         .find(|(_, w)| **w < 2.0 * PAD_X + mm(2.0))
     {
         return Err(PdfError::Layout(format!(
-            "table column {:?} would be narrower than 5 mm",
+            "表格列“{}”会窄于 5 毫米",
             c.header
         )));
     }
@@ -321,9 +321,7 @@ pub(crate) fn layout_table(l: &mut Layouter<'_>, t: &Table) -> Result<(), PdfErr
         0.0
     };
     if header_h + grid.height(1) > l.page_body_height() {
-        return Err(PdfError::Layout(
-            "table header row is taller than a page".into(),
-        ));
+        return Err(PdfError::Layout("表头比一页还高".into()));
     }
     let draw_header = |l: &mut Layouter<'_>| {
         if has_header {

@@ -14,6 +14,7 @@ pub mod changelog;
 pub mod cipher;
 mod decisions;
 mod households;
+mod policies;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use zeroize::Zeroizing;
 pub use changelog::{LogProblem, Tx};
 pub use decisions::StoredDecision;
 pub use households::{HouseholdSummary, SaveOutcome};
+pub use policies::{ImportedPolicy, PolicySaved, PolicySource};
 /// The tables whose rows the change log tracks (and sync bundles may write).
 pub use schema::LOGGED_TABLES;
 

@@ -217,6 +217,18 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_household ON attachments (household_id);
 "#,
+    r#"
+-- Policies the county signed and this device accepted (`bangfu policy
+-- import`), one per effective date: a re-issued policy for the same date
+-- replaces the earlier one. Not change-logged: they come from the county.
+CREATE TABLE policies (
+    effective_from TEXT PRIMARY KEY,
+    version        TEXT NOT NULL,
+    region_code    TEXT NOT NULL,
+    toml           TEXT NOT NULL,
+    imported_at    TEXT NOT NULL
+);
+"#,
 ];
 
 /// Schema version this program writes.

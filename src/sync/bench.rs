@@ -177,7 +177,7 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
                 village: &dev.village,
                 keys: &dev.keys,
             };
-            let m = bundle::export(store.conn(), &sender, &to()?, &start, &out)
+            let m = bundle::export(store.conn(), &sender, &to()?, &start, u64::MAX, &out)
                 .map_err(s)?
                 .ok_or("nothing to export")?;
             bundle_entries += m.entry_count;
@@ -217,7 +217,7 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
         after_hash: crate::store::changelog::GENESIS.to_owned(),
         sequence: 1,
     };
-    bundle::export(store.conn(), &sender, &to()?, &start, &out).map_err(s)?;
+    bundle::export(store.conn(), &sender, &to()?, &start, u64::MAX, &out).map_err(s)?;
     let size = std::fs::metadata(&out).map_err(s)?.len();
     notes.push(format!(
         "bytes per new household: {:.0} ({} households, {entries} entries, bundle {size} bytes)",
@@ -243,7 +243,7 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
         after_hash: hash,
         sequence: 2,
     };
-    let m = bundle::export(store.conn(), &sender, &to()?, &start, &out)
+    let m = bundle::export(store.conn(), &sender, &to()?, &start, u64::MAX, &out)
         .map_err(s)?
         .ok_or("nothing to export")?;
     let size = std::fs::metadata(&out).map_err(s)?.len();

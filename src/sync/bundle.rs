@@ -51,7 +51,8 @@ pub struct BundleManifest {
     pub region: String,
     /// Key id of the county key it is encrypted to.
     pub county_key_id: String,
-    /// 1 for the device's first bundle, then one more for each acknowledged one.
+    /// 1 for the device's first bundle, then one more for each after it (an
+    /// export too large for one file continues in the next numbers).
     pub sequence: u64,
     /// Hash the first entry follows (the last entry the county acknowledged,
     /// or the device's starting point).
@@ -274,21 +275,23 @@ pub struct Start {
     pub sequence: u64,
 }
 
-/// Exports every entry after `start` to a bundle at `out`; `None` (and no
-/// file) when there is nothing new.
+/// Exports the entries after `start` to a bundle at `out`: all of them, or
+/// as many as fit in `part_plain_bytes` of payload lines (at least one entry,
+/// with the content it names) — the next part then starts after the last
+/// entry this one holds. `None` (and no file) when there is nothing new.
 pub fn export(
     conn: &Connection,
     sender: &Sender,
     to: &Destination,
     start: &Start,
+    part_plain_bytes: u64,
     out: &Path,
 ) -> Result<Option<BundleManifest>> {
     let entries = entries_after(conn, start.after_seq)?;
-    let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+    let Some(first) = entries.first() else {
         return Ok(None);
     };
-    let (first_seq, last_seq) = (first.seq, last.seq);
-    let (first_hash, last_hash) = (first.hash.clone(), last.hash.clone());
+    let (first_seq, first_hash) = (first.seq, first.hash.clone());
     // The local log must continue from what the county acknowledged, unbroken.
     let mut prev = start.after_hash.clone();
     for e in &entries {
@@ -300,7 +303,6 @@ pub fn export(
         }
         prev = e.hash.clone();
     }
-    let count = entries.len() as u64;
     let mut base_stmt = conn
         .prepare_cached(
             "SELECT row_json FROM change_log WHERE tbl = ?1 AND record_id = ?2 AND seq < ?3
@@ -334,16 +336,19 @@ pub fn export(
     let sink = encryptor.wrap_output(Vec::new()).map_err(fail)?;
     let mut gz = GzEncoder::new(sink, flate2::Compression::default());
     let mut plain_bytes = 0u64;
-    let mut line_buf = Vec::with_capacity(4096);
-    let mut write_line = |item: &Item, gz: &mut GzEncoder<_>| -> Result<()> {
-        line_buf.clear();
-        serde_json::to_writer(&mut line_buf, item)
+    // The lines of one entry: the content it names (if new), then the entry.
+    let mut lines = Vec::with_capacity(4096);
+    let push_line = |item: &Item, lines: &mut Vec<u8>| -> Result<()> {
+        serde_json::to_writer(&mut *lines, item)
             .map_err(|e| SyncError::Setup(format!("生成数据包失败：{e}")))?;
-        line_buf.push(b'\n');
-        plain_bytes += line_buf.len() as u64;
-        gz.write_all(&line_buf).map_err(fail)
+        lines.push(b'\n');
+        Ok(())
     };
+    let mut count = 0u64;
+    let (mut last_seq, mut last_hash) = (first_seq, first_hash.clone());
     for e in entries {
+        lines.clear();
+        let mut new_blob = None;
         if let Some(sha) = blob_named(&e.table, e.row_json.as_deref()) {
             if !blobs_sent.contains(&sha) {
                 let blob: Option<(String, Vec<u8>)> = blob_stmt
@@ -364,12 +369,11 @@ pub fn export(
                         bytes.len()
                     )));
                 }
-                blob_count += 1;
-                blob_bytes += bytes.len() as u64;
+                let size = bytes.len() as u64;
                 let line = Item::Blob(BlobLine::new(&sha, &mime, &bytes));
                 drop(bytes);
-                write_line(&line, &mut gz)?;
-                blobs_sent.insert(sha);
+                push_line(&line, &mut lines)?;
+                new_blob = Some((sha, size));
             }
         }
         let key = (e.table.clone(), e.record_id.clone());
@@ -383,20 +387,26 @@ pub fn export(
             seen.insert(key);
             base.flatten()
         };
-        write_line(&Item::Entry(Line::new(e, base)), &mut gz)?;
+        let (seq, hash) = (e.seq, e.hash.clone());
+        push_line(&Item::Entry(Line::new(e, base)), &mut lines)?;
+        if count > 0 && plain_bytes + lines.len() as u64 > part_plain_bytes {
+            break; // the next part starts with this entry
+        }
+        gz.write_all(&lines).map_err(fail)?;
+        plain_bytes += lines.len() as u64;
+        count += 1;
+        (last_seq, last_hash) = (seq, hash);
+        if let Some((sha, size)) = new_blob {
+            blob_count += 1;
+            blob_bytes += size;
+            blobs_sent.insert(sha);
+        }
     }
     let payload = gz.finish().map_err(fail)?.finish().map_err(fail)?;
+    // Parts are cut well under this; the check keeps a caller's budget honest.
     if payload.len() as u64 > MAX_FILE_BYTES / 2 {
-        let photos = if blob_count > 0 {
-            format!(
-                "，其中照片和扫描件 {blob_count} 个共 {} MB",
-                blob_bytes.div_ceil(1024 * 1024)
-            )
-        } else {
-            String::new()
-        };
         return Err(SyncError::Setup(format!(
-            "自上次回执以来的变更有 {} 字节（压缩加密后{photos}），超过单个数据包 {} MB 的上限；请联系技术支持分批导出",
+            "数据包压缩加密后有 {} 字节，超过单个数据包 {} MB 的上限",
             payload.len(),
             MAX_FILE_BYTES / 2 / 1024 / 1024
         )));

@@ -372,6 +372,11 @@ fn destination(store: &Store) -> Result<Destination> {
     })
 }
 
+/// Most payload bytes (before compression) one bundle file carries: an
+/// export larger than this — a village's first, with its photos — is written
+/// as several files, each small enough to copy and upload on its own.
+pub const PART_PLAIN_BYTES: u64 = 64 * 1024 * 1024;
+
 /// What `bundle export` did.
 pub enum Exported {
     /// Nothing new since the last acknowledgement: no file written.
@@ -379,17 +384,31 @@ pub enum Exported {
         /// Sequence number of the last acknowledged bundle.
         acked_sequence: u64,
     },
-    /// A bundle was written.
+    /// One bundle was written, or several consecutive ones when the changes
+    /// did not fit in one.
     Written {
-        /// Its manifest.
-        manifest: Box<BundleManifest>,
-        /// An earlier, unacknowledged bundle of the same number that this one replaces.
+        /// Each file written and its manifest, in sequence order.
+        parts: Vec<(PathBuf, BundleManifest)>,
+        /// An earlier, unacknowledged export whose numbers these reuse: they
+        /// hold all of its content and replace it.
         replaces: Option<LastExport>,
     },
 }
 
-/// Exports every change since the last acknowledgement to a bundle at `out`.
+/// Exports every change since the last acknowledgement to a bundle at `out`,
+/// continued in `<out>-2`, `<out>-3`… (before the extension) when it exceeds
+/// [`PART_PLAIN_BYTES`].
 pub fn export(store: &mut Store, db: &Path, out: &Path) -> Result<Exported> {
+    export_in_parts(store, db, out, PART_PLAIN_BYTES)
+}
+
+/// [`export`] with another size for the parts.
+pub fn export_in_parts(
+    store: &mut Store,
+    db: &Path,
+    out: &Path,
+    part_plain_bytes: u64,
+) -> Result<Exported> {
     let device = load(store, db)?;
     let to = destination(store)?;
     let acked = acked(store)?.unwrap_or(Acked {
@@ -398,7 +417,7 @@ pub fn export(store: &mut Store, db: &Path, out: &Path) -> Result<Exported> {
         sequence: 0,
         at: None,
     });
-    let start = Start {
+    let mut start = Start {
         after_seq: acked.seq,
         after_hash: acked.hash.clone(),
         sequence: acked.sequence + 1,
@@ -409,25 +428,50 @@ pub fn export(store: &mut Store, db: &Path, out: &Path) -> Result<Exported> {
         village: &device.village,
         keys: &device.keys,
     };
-    let Some(manifest) = bundle::export(store.conn(), &sender, &to, &start, out)? else {
+    let mut parts: Vec<(PathBuf, BundleManifest)> = Vec::new();
+    loop {
+        let path = part_path(out, parts.len() + 1);
+        let Some(m) = bundle::export(store.conn(), &sender, &to, &start, part_plain_bytes, &path)?
+        else {
+            break;
+        };
+        start = Start {
+            after_seq: m.last_seq,
+            after_hash: m.last_hash.clone(),
+            sequence: m.sequence + 1,
+        };
+        parts.push((path, m));
+    }
+    let Some((_, last)) = parts.last() else {
         return Ok(Exported::Nothing {
             acked_sequence: acked.sequence,
         });
     };
-    let replaces = last_export(store)?.filter(|l| l.sequence == manifest.sequence);
+    let replaces = last_export(store)?.filter(|l| l.sequence > acked.sequence);
     set_json(
         store,
         "sync.last_export",
         Some(&LastExport {
-            sequence: manifest.sequence,
-            last_seq: manifest.last_seq,
-            at: manifest.created_at.clone(),
+            sequence: last.sequence,
+            last_seq: last.last_seq,
+            at: last.created_at.clone(),
         }),
     )?;
-    Ok(Exported::Written {
-        manifest: Box::new(manifest),
-        replaces,
-    })
+    Ok(Exported::Written { parts, replaces })
+}
+
+/// The file of the `n`th part of an export to `out`: `out` itself, then
+/// `village-2.bangfu`, `village-3.bangfu`… for `village.bangfu`.
+pub fn part_path(out: &Path, n: usize) -> PathBuf {
+    if n <= 1 {
+        return out.to_path_buf();
+    }
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    out.with_file_name(name)
 }
 
 /// What `bundle ack` did.

@@ -5,7 +5,7 @@
 //! container, its SHA-256 in the signed manifest): `tar xf` and `minisign -V`
 //! are enough to read and check it by hand.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +15,7 @@ use super::identity::PublicKey;
 use super::sealed::{self, PayloadInfo};
 use super::{reject, Result, SyncError};
 use crate::policy::Policy;
-use crate::store::Store;
+use crate::store::{PolicySaved, Store};
 
 /// `format` of a signed policy file.
 pub const FORMAT: &str = "bangfu.policy-file.v1";
@@ -89,16 +89,10 @@ pub fn publish(county: &County, policy: &Path, out: &Path) -> Result<PolicyManif
     Ok(m)
 }
 
-/// Folder where a device keeps the policies it accepted: `<db>.policies/`.
-pub fn policies_dir(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".policies");
-    PathBuf::from(name)
-}
-
 /// Accepts a signed policy file on a device: checks the county's signature
-/// and the policy itself, then saves it as `<db>.policies/<version>.toml`.
-pub fn import(store: &Store, db: &Path, path: &Path) -> Result<(PolicyManifest, Policy, PathBuf)> {
+/// and the policy itself, then keeps it in the store, where evaluations
+/// pick it up from its effective date on ([`Store::policy_set`]).
+pub fn import(store: &mut Store, path: &Path) -> Result<(PolicyManifest, Policy, PolicySaved)> {
     let what = "政策文件";
     let Some(county) = county_key(store)? else {
         return Err(SyncError::Setup(
@@ -125,18 +119,6 @@ pub fn import(store: &Store, db: &Path, path: &Path) -> Result<(PolicyManifest, 
     if policy.version != m.policy_version || policy.effective_from.to_string() != m.effective_from {
         return Err(reject(path, "政策内容的版本或生效日期与清单不符"));
     }
-    let safe: String = policy
-        .version
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let saved = policies_dir(db).join(format!("{}.toml", safe.trim_start_matches('.')));
-    super::write_atomically(&saved, text.as_bytes())?;
+    let saved = store.save_policy(&policy, &text)?;
     Ok((m, policy, saved))
 }

@@ -214,7 +214,7 @@ test('export a signed, encrypted sync bundle for the county', async () => {
   await exportButton.waitForEnabled({ timeout: 15000 })
   await shot('06-sync')
   await exportButton.click()
-  const shown = await browser.$('#bundle-path')
+  const shown = await browser.$('#bundle-paths .bundle-path')
   await shown.waitForDisplayed({ timeout: 30000 })
   const bundle = (await shown.getText()).trim()
   assert.ok(existsSync(bundle), `bundle written: ${bundle}`)

@@ -60,7 +60,7 @@ export const api = {
   setSetting: (key: string, value: string) => invoke<void>('set_setting', { key, value }),
   syncStatus: () => invoke<SyncStatus>('sync_status'),
   importCountyKey: (path: string) => invoke<string>('import_county_key', { path }),
-  exportBundle: () => invoke<string | null>('export_bundle'),
+  exportBundle: () => invoke<string[]>('export_bundle'),
   importAck: (path: string) => invoke<string>('import_ack', { path }),
   importPolicy: (path: string) => invoke<string>('import_policy', { path }),
 }
