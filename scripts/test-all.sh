@@ -37,7 +37,7 @@ disk() { echo "   (disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free; t
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 disk
 echo "== cargo test"
 cargo test --all-targets --locked

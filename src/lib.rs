@@ -19,6 +19,7 @@ pub mod documents;
 pub mod engine;
 pub mod household_json;
 pub mod id_number;
+mod jpeg;
 pub mod ledger;
 pub mod model;
 pub mod money;

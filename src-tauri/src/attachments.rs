@@ -136,7 +136,7 @@ pub fn folder_files(dir: String) -> Result<Vec<FolderFile>> {
             ))
         })
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     Ok(files.into_iter().map(|(_, f)| f).take(500).collect())
 }
 

@@ -28,6 +28,8 @@ use image::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::jpeg;
+
 /// Largest file accepted for import.
 pub const MAX_INPUT_BYTES: u64 = 30 * 1024 * 1024;
 
@@ -420,107 +422,6 @@ fn check_pdf_end(bytes: &[u8], name: &str) -> Result<(), MediaError> {
     }
 }
 
-/// What walking a JPEG's structure found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct JpegWalk {
-    /// Width and height from the first SOF (frame header) segment.
-    frame: Option<(u32, u32)>,
-    /// How the walk ended.
-    end: JpegEnd,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum JpegEnd {
-    /// The primary picture's EOI marker was found.
-    Complete,
-    /// The data stops before EOI.
-    Truncated,
-    /// The marker structure is broken.
-    Malformed,
-}
-
-/// Walks a JPEG (which starts with SOI) marker by marker, through header
-/// segments and entropy-coded scans, to the EOI of the primary picture.
-///
-/// Segments with a length (APPn — where EXIF and its embedded thumbnail
-/// live —, DQT, DHT, SOF, SOS headers…) are skipped by their length; scan
-/// data is searched for the next marker, skipping stuffed `FF 00` and the
-/// restart markers `FF D0`–`FF D7`. Linear in the file size.
-fn walk_jpeg(bytes: &[u8]) -> JpegWalk {
-    let mut frame = None;
-    let end = walk_jpeg_to_end(bytes, &mut frame);
-    JpegWalk { frame, end }
-}
-
-/// [`walk_jpeg`], noting the first frame's size in `frame`.
-fn walk_jpeg_to_end(bytes: &[u8], frame: &mut Option<(u32, u32)>) -> JpegEnd {
-    let mut i = 2; // after SOI
-    loop {
-        // A marker: one or more 0xFF, then the code.
-        match bytes.get(i) {
-            None => return JpegEnd::Truncated,
-            Some(0xFF) => {}
-            Some(_) => return JpegEnd::Malformed,
-        }
-        while bytes.get(i) == Some(&0xFF) {
-            i += 1;
-        }
-        let Some(&code) = bytes.get(i) else {
-            return JpegEnd::Truncated;
-        };
-        i += 1;
-        match code {
-            0xD9 => return JpegEnd::Complete,
-            0x00 => return JpegEnd::Malformed,
-            // Stand-alone markers: TEM, RSTn, SOI.
-            0x01 | 0xD0..=0xD8 => continue,
-            _ => {}
-        }
-        let Some(len) = bytes.get(i..i + 2) else {
-            return JpegEnd::Truncated;
-        };
-        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
-        if len < 2 {
-            return JpegEnd::Malformed;
-        }
-        let Some(segment) = bytes.get(i + 2..i + len) else {
-            return JpegEnd::Truncated;
-        };
-        let is_sof = matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC);
-        if is_sof && frame.is_none() && segment.len() >= 5 {
-            let height = u16::from_be_bytes([segment[1], segment[2]]);
-            let width = u16::from_be_bytes([segment[3], segment[4]]);
-            *frame = Some((u32::from(width), u32::from(height)));
-        }
-        i += len;
-        if code == 0xDA {
-            // Entropy-coded data up to the next marker that is not a
-            // stuffed byte or a restart marker.
-            loop {
-                let Some(offset) = bytes
-                    .get(i..)
-                    .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
-                else {
-                    return JpegEnd::Truncated;
-                };
-                let ff = i + offset;
-                let mut k = ff + 1;
-                while bytes.get(k) == Some(&0xFF) {
-                    k += 1;
-                }
-                match bytes.get(k) {
-                    None => return JpegEnd::Truncated,
-                    Some(0x00 | 0xD0..=0xD7) => i = k + 1,
-                    Some(_) => {
-                        i = ff;
-                        break;
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Width and height from a PNG's IHDR chunk, which must come first.
 fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     let ihdr = bytes.get(8..24)?;
@@ -561,21 +462,29 @@ fn decode(bytes: &[u8], format: ImageFormat, name: &str) -> Result<Decoded, Medi
     // Header dimensions first, from the bytes themselves: an image bomb is
     // refused here, before any decoder is involved.
     let declared = if format == ImageFormat::Jpeg {
-        let walk = walk_jpeg(bytes);
-        if let Some((w, h)) = walk.frame {
-            check_dimensions(w, h, name)?;
-        }
-        match walk.end {
-            JpegEnd::Complete => {}
-            JpegEnd::Truncated => {
-                return Err(MediaError::Truncated {
-                    name: name.to_owned(),
-                    what: "图片",
-                })
+        // Walked to the end: zune-jpeg would pad a truncated photo with grey.
+        let mut frame = None;
+        for segment in jpeg::segments(bytes) {
+            match segment {
+                Ok(s) if jpeg::is_frame(s.marker) && frame.is_none() && s.data.len() >= 5 => {
+                    let height = u16::from_be_bytes([s.data[1], s.data[2]]);
+                    let width = u16::from_be_bytes([s.data[3], s.data[4]]);
+                    // An image bomb is refused from its frame header, even
+                    // when the rest of the file is missing.
+                    check_dimensions(u32::from(width), u32::from(height), name)?;
+                    frame = Some((u32::from(width), u32::from(height)));
+                }
+                Ok(_) => {}
+                Err(jpeg::Broken::Truncated) => {
+                    return Err(MediaError::Truncated {
+                        name: name.to_owned(),
+                        what: "图片",
+                    })
+                }
+                Err(_) => return Err(corrupt("JPEG 结构错误")),
             }
-            JpegEnd::Malformed => return Err(corrupt("JPEG 结构错误")),
         }
-        walk.frame.ok_or_else(|| corrupt("JPEG 中没有图像帧"))?
+        frame.ok_or_else(|| corrupt("JPEG 中没有图像帧"))?
     } else {
         let (w, h) = png_dimensions(bytes).ok_or_else(|| corrupt("PNG 缺少 IHDR 头"))?;
         check_dimensions(w, h, name)?;
@@ -1221,23 +1130,19 @@ mod tests {
     }
 
     #[test]
-    fn walk_jpeg_finds_the_frame_and_the_end() {
+    fn a_real_jpeg_walks_to_its_end_and_every_cut_is_truncated() {
         let jpeg = encode_jpeg(&photo_like(33, 17), 90);
-        let walk = walk_jpeg(&jpeg);
-        assert_eq!(walk.frame, Some((33, 17)));
-        assert_eq!(walk.end, JpegEnd::Complete);
+        let walked: Vec<_> = jpeg::segments(&jpeg).collect::<Result<_, _>>().unwrap();
+        assert_eq!(walked.last().map(|s| s.marker), Some(jpeg::EOI));
+        let frame = walked.iter().find(|s| jpeg::is_frame(s.marker)).unwrap();
+        assert_eq!(&frame.data[1..5], [0, 17, 0, 33]);
         for cut in [3, 10, jpeg.len() / 3, jpeg.len() - 1] {
             assert_eq!(
-                walk_jpeg(&jpeg[..cut]).end,
-                JpegEnd::Truncated,
+                jpeg::segments(&jpeg[..cut]).last(),
+                Some(Err(jpeg::Broken::Truncated)),
                 "cut at {cut}"
             );
         }
-        assert_eq!(
-            walk_jpeg(&[0xFF, 0xD8, 0xFF, 0xE0, 0x00]).end,
-            JpegEnd::Truncated
-        );
-        assert_eq!(walk_jpeg(&[0xFF, 0xD8, 0x12, 0x34]).end, JpegEnd::Malformed);
     }
 
     /// Figures for the report: `cargo test --release --lib attachments -- --ignored --nocapture`.

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use super::layout::{Align, Item, Layouter, EPS};
 use super::text::{sanitize, wrap};
 use super::PdfError;
+use crate::jpeg::{self, Broken};
 
 /// Caption font size (points), a little smaller than body text (小五 = 9 pt).
 pub(crate) const CAPTION_SIZE: f32 = 9.0;
@@ -149,72 +150,47 @@ fn read_header(data: &[u8]) -> Result<Header, String> {
     if data.len() < 2 || data[0] != 0xFF || data[1] != 0xD8 {
         return Err("不是 JPEG 文件（文件头不是 FF D8）".to_owned());
     }
-    let mut pos = 2;
     let mut frame: Option<(u32, u32, u8)> = None;
     let mut orientation = 1;
     let mut adobe = false;
-    loop {
-        match data.get(pos) {
-            None => return Err(truncated()),
-            Some(0xFF) => {}
-            Some(b) => {
-                return Err(format!(
-                    "JPEG 文件已损坏（第 {pos} 字节应为段标记 FF，实为 {b:02X}）"
-                ))
+    for segment in jpeg::segments(data) {
+        let segment = segment.map_err(|broken| match broken {
+            Broken::Truncated => truncated(),
+            Broken::NotAMarker { offset, found } => {
+                format!("JPEG 文件已损坏（第 {offset} 字节应为段标记 FF，实为 {found:02X}）")
             }
-        }
-        // Any number of 0xFF fill bytes may precede the marker code.
-        while data.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
-        let marker = *data.get(pos).ok_or_else(truncated)?;
-        pos += 1;
-        match marker {
-            // Markers without a length field.
-            0x01 | 0xD0..=0xD7 => continue,
-            0x00 | 0xD8 => {
-                return Err(format!(
-                    "JPEG 文件已损坏（第 {} 字节处出现无效的段标记 FF {marker:02X}）",
-                    pos - 2
-                ))
+            Broken::BadMarker { offset, marker } => {
+                format!("JPEG 文件已损坏（第 {offset} 字节处出现无效的段标记 FF {marker:02X}）")
             }
-            0xD9 => return Err(truncated()),
-            _ => {}
-        }
-        let len = usize::from(be16(data, pos).ok_or_else(truncated)?);
-        if len < 2 {
-            return Err(format!(
-                "JPEG 文件已损坏（第 {} 字节处的段长度 {len} 无效）",
-                pos - 2
-            ));
-        }
-        let end = pos + len;
-        let segment = data.get(pos + 2..end).ok_or_else(truncated)?;
-        match marker {
+            Broken::BadLength { offset, length } => {
+                format!("JPEG 文件已损坏（第 {offset} 字节处的段长度 {length} 无效）")
+            }
+        })?;
+        match segment.marker {
             // Baseline, extended sequential and progressive Huffman: what
             // PDF's DCTDecode reads.
             0xC0..=0xC2 => {
                 if frame.is_some() {
                     return Err("不支持分层编码的 JPEG（有多个帧头）".to_owned());
                 }
-                frame = Some(read_frame(segment)?);
+                frame = Some(read_frame(segment.data)?);
             }
-            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+            marker if jpeg::is_frame(marker) => {
                 return Err(format!(
                     "不支持此 JPEG 编码方式（SOF{}：无损、分层或算术编码），请另存为普通 JPEG",
                     marker - 0xC0
                 ));
             }
-            0xE1 => {
-                if let Some(tiff) = segment.strip_prefix(b"Exif\0\0") {
+            jpeg::APP1 => {
+                if let Some(tiff) = segment.data.strip_prefix(b"Exif\0\0") {
                     orientation = exif_orientation(tiff).unwrap_or(1);
                 }
             }
-            0xEE => adobe |= segment.starts_with(b"Adobe"),
-            0xDA => {
+            jpeg::APP14 => adobe |= segment.data.starts_with(b"Adobe"),
+            jpeg::SOS => {
                 let (width, height, components) =
                     frame.ok_or("JPEG 文件已损坏（图像数据前没有帧头，无法得知图片尺寸）")?;
-                if end >= data.len() {
+                if segment.end >= data.len() {
                     return Err(truncated());
                 }
                 let color = match components {
@@ -229,10 +205,12 @@ fn read_header(data: &[u8]) -> Result<Header, String> {
                     orientation,
                 });
             }
+            // EOI before any image data.
+            jpeg::EOI => break,
             _ => {}
         }
-        pos = end;
     }
+    Err(truncated())
 }
 
 /// Width, height and component count from a frame header segment.
