@@ -497,6 +497,8 @@ pub struct SyncStatus {
     county: Option<String>,
     pending: i64,
     conflicts: usize,
+    /// The policies evaluations use, oldest first, each as one line.
+    policies: Vec<String>,
 }
 
 #[tauri::command]
@@ -511,8 +513,29 @@ pub fn sync_status(state: State<AppState>) -> Result<SyncStatus> {
             conflicts: bangfu::sync::device::conflicts(store)
                 .map_err(sync_error)?
                 .len(),
+            policies: policies_in_use(store)?,
         })
     })
+}
+
+/// "示例县 2026-01（2026-01-01 起施行）" for each policy in use; the
+/// built-in one is marked as such, since a county should send its own.
+fn policies_in_use(store: &Store) -> Result<Vec<String>> {
+    let (set, source) = store.policy_set()?;
+    let note = match source {
+        bangfu::store::PolicySource::BuiltIn => "，程序内置，县里的政策尚未导入",
+        bangfu::store::PolicySource::Imported => "",
+    };
+    Ok(set
+        .versions()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}（{} 起施行{note}）",
+                p.region_name, p.version, p.effective_from
+            )
+        })
+        .collect())
 }
 
 /// Imports the county's public key file, which bundles are encrypted to.

@@ -212,6 +212,9 @@ test('export a signed, encrypted sync bundle for the county', async () => {
   await (await browser.$('#import-county-key')).click()
   const exportButton = await browser.$('#export-bundle')
   await exportButton.waitForEnabled({ timeout: 15000 })
+  // No county policy imported yet: the screen says which one evaluations use.
+  const policies = await (await browser.$('#policies-in-use')).getText()
+  assert.match(policies, /2026-01（2026-01-01 起施行，程序内置/)
   await shot('06-sync')
   await exportButton.click()
   const shown = await browser.$('#bundle-paths .bundle-path')

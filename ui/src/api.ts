@@ -65,7 +65,7 @@ export const api = {
   importPolicy: (path: string) => invoke<string>('import_policy', { path }),
 }
 
-export interface SyncStatus { device_id: string; county: string | null; pending: number; conflicts: number }
+export interface SyncStatus { device_id: string; county: string | null; pending: number; conflicts: number; policies: string[] }
 
 /** The message of a failed command, with each form problem on its own line. */
 export function errorText(e: unknown): string {
