@@ -468,16 +468,15 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
 }
 
 /// Writes the demo village into a store (households already there are left
-/// alone), then evaluates every household under the built-in policy and saves
-/// the decisions. Returns how many households were new, and the evaluation.
+/// alone), then evaluates every household under the policies in use
+/// ([`Store::policy_set`]) and saves the decisions. Returns how many households were new, and the evaluation.
 pub fn install(
     store: &mut Store,
     as_of: NaiveDate,
     per_village: usize,
 ) -> Result<(usize, Vec<Household>, crate::engine::Report), crate::decisions::EvalStoreError> {
     // The policy is checked first, so a date without one writes nothing.
-    let policy = crate::policy::Policy::from_toml(crate::policy::DEFAULT_POLICY_TOML, "内置政策")?;
-    let policies = crate::policy::PolicySet::new(vec![policy])?;
+    let (policies, _) = store.policy_set()?;
     policies.in_force(as_of)?;
     let village = build(as_of, per_village);
     let created = store.write(|tx| {

@@ -877,6 +877,26 @@ fn timed(db: &Path, args: &[&str]) -> (Run, Duration, Option<u64>) {
 // Policies, keys, standard tools
 // ---------------------------------------------------------------------------
 
+/// The built-in policy with `edits` (text replacements), signed by `cty`.
+fn publish_policy(cty: &County, d: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let text = edits.iter().fold(
+        std::fs::read_to_string(POLICY).expect("policy"),
+        |text, (from, to)| {
+            assert!(text.contains(from), "{from} in the policy");
+            text.replace(from, to)
+        },
+    );
+    let toml = d.join(format!("{name}.toml"));
+    std::fs::write(&toml, text).expect("write");
+    let signed = d.join(format!("{name}.signed"));
+    run(
+        &cty.db,
+        &["county", "publish-policy", p(&toml), "--out", p(&signed)],
+    )
+    .ok();
+    signed
+}
+
 #[test]
 fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -894,34 +914,15 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
 
     // The county raises the rural standard from 2027 on: 9,600 a year of
     // wages (700 a month after the work allowance) is then under it.
-    let raised = d.join("policy-2027.toml");
-    std::fs::write(
-        &raised,
-        std::fs::read_to_string(POLICY)
-            .expect("policy")
-            .replace(
-                "effective_from = \"2026-01-01\"",
-                "effective_from = \"2027-01-01\"",
-            )
-            .replace("version = \"2026-01\"", "version = \"2027-01\"")
-            .replace(
-                "rural_standard_monthly = \"600.00\"",
-                "rural_standard_monthly = \"900.00\"",
-            ),
-    )
-    .expect("write");
-    let signed_2027 = d.join("policy-2027.signed");
-    run(
-        &cty.db,
-        &[
-            "county",
-            "publish-policy",
-            p(&raised),
-            "--out",
-            p(&signed_2027),
-        ],
-    )
-    .ok();
+    let rural_900 = [
+        ("\"2026-01-01\"", "\"2027-01-01\""),
+        ("version = \"2026-01\"", "version = \"2027-01\""),
+        (
+            "rural_standard_monthly = \"600.00\"",
+            "rural_standard_monthly = \"900.00\"",
+        ),
+    ];
+    let signed_2027 = publish_policy(&cty, d, "policy-2027", &rural_900);
     for f in [&signed, &signed_2027] {
         let r = run(&a, &["policy", "import", p(f)]).ok();
         assert!(r.stdout.contains("已核对县级签名"), "{}", r.stdout);
@@ -951,9 +952,46 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
         "{after}"
     );
 
-    // A re-issued policy for the same date replaces the earlier one.
+    // The same file again changes nothing; a re-issued policy for the same
+    // date replaces the earlier one.
     let r = run(&a, &["policy", "import", p(&signed_2027)]).ok();
-    assert!(r.stdout.contains("已被替换"), "{}", r.stdout);
+    assert!(r.stdout.contains("此前已导入"), "{}", r.stdout);
+    let reissued = [
+        rural_900[0],
+        ("version = \"2026-01\"", "version = \"2027-01b\""),
+        (
+            "rural_standard_monthly = \"600.00\"",
+            "rural_standard_monthly = \"950.00\"",
+        ),
+    ];
+    let signed_2027b = publish_policy(&cty, d, "policy-2027b", &reissued);
+    let r = run(&a, &["policy", "import", p(&signed_2027b)]).ok();
+    assert!(r.stdout.contains("2027-01 已被替换"), "{}", r.stdout);
+    assert_eq!(evaluated("2027-02-01")["standard"], "950.00");
+    // A household file with --db is evaluated under that store's policies;
+    // a --db that does not exist is an error, not a new store.
+    let file = d.join("h.json");
+    let r = run(&a, &["eval", "--input", p(&file), "--as-of", "2027-02-01"]).ok();
+    assert!(r.stdout.contains("\"standard\":\"950.00\""), "{}", r.stdout);
+    let typo = d.join("typo.sqlite");
+    run(&typo, &["eval", "--input", p(&file)]).fails(2, "不存在");
+    assert!(!typo.exists());
+
+    // A device whose only county policy starts in the future is told so at
+    // import, and evaluations before that date name what is missing.
+    let b = device(d, "b", &cty);
+    let signed_future = publish_policy(
+        &cty,
+        d,
+        "policy-2099",
+        &[
+            ("\"2026-01-01\"", "\"2099-01-01\""),
+            ("version = \"2026-01\"", "version = \"2099-01\""),
+        ],
+    );
+    let r = run(&b, &["policy", "import", p(&signed_future)]).ok();
+    assert!(r.stdout.contains("最早 2099-01-01 才生效"), "{}", r.stdout);
+    run(&b, &["eval", "--as-of", "2026-12-01"]).fails(2, "policy import");
 
     // Tampered: a standard in the clear policy text changed.
     let bytes = std::fs::read(&signed).expect("read");

@@ -615,6 +615,7 @@ pub fn import_policy(state: State<AppState>, path: String) -> Result<String> {
                 .map_err(sync_error)?;
         let replaced = match saved {
             bangfu::store::PolicySaved::Replaced(old) => format!("，替换了同日生效的 {old}"),
+            bangfu::store::PolicySaved::Unchanged => "，此前已导入过".to_owned(),
             bangfu::store::PolicySaved::Added => String::new(),
         };
         Ok(format!(

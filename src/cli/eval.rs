@@ -71,6 +71,9 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
         // the store named with --db, or the built-in one.
         let policies = match explicit_db {
             Some(db) if args.policies.is_empty() => {
+                if !db.exists() {
+                    return Err(CliError::input(format!("数据库 {} 不存在", db.display())));
+                }
                 store_policies(&super::unlock::open_store(db)?, &[])?
             }
             _ => load_policies(&args.policies)?,

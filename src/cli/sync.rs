@@ -594,10 +594,19 @@ pub(super) fn policy(db: &Path, c: PolicyCommand) -> CliResult {
                 "已核对县级签名并导入政策 {}（{}，{} 起生效）",
                 m.policy_version, p.region_name, m.effective_from
             );
-            if let PolicySaved::Replaced(old) = saved {
-                println!("同一生效日期的政策 {old} 已被替换");
+            match saved {
+                PolicySaved::Added => {}
+                PolicySaved::Replaced(old) => println!("同一生效日期的政策 {old} 已被替换"),
+                PolicySaved::Unchanged => println!("这份政策此前已导入，未做更改"),
             }
-            println!("今后的评估自 {} 起按此政策计算", m.effective_from);
+            let (set, _) = store.policy_set()?;
+            match set.versions().first() {
+                Some(first) if first.effective_from > super::today() => println!(
+                    "注意：本机的县级政策最早 {} 才生效，在此之前的评估没有政策可用；请同时导入县里现行的政策",
+                    first.effective_from
+                ),
+                _ => println!("今后的评估自 {} 起按此政策计算", m.effective_from),
+            }
         }
         PolicyCommand::List => {
             let store = super::unlock::open_store(db)?;

@@ -5,7 +5,7 @@
 //! before it was saved, and is parsed again on every read so that what is
 //! evaluated is exactly what the county signed.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::{Result, Store, StoreError};
 use crate::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
@@ -33,6 +33,8 @@ pub struct ImportedPolicy {
 pub enum PolicySaved {
     /// No policy took effect on that date before.
     Added,
+    /// The same policy text was already imported: nothing changed.
+    Unchanged,
     /// The policy of the same effective date with this version was replaced.
     Replaced(String),
 }
@@ -42,13 +44,16 @@ impl Store {
     /// the one of the same effective date if there is one.
     pub fn save_policy(&mut self, policy: &Policy, toml: &str) -> Result<PolicySaved> {
         let tx = self.conn.transaction()?;
-        let previous: Option<String> = tx
+        let previous: Option<(String, String)> = tx
             .query_row(
-                "SELECT version FROM policies WHERE effective_from = ?1",
+                "SELECT version, toml FROM policies WHERE effective_from = ?1",
                 [policy.effective_from.to_string()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .ok();
+            .optional()?;
+        if previous.as_ref().is_some_and(|(_, text)| text == toml) {
+            return Ok(PolicySaved::Unchanged);
+        }
         tx.execute(
             "INSERT INTO policies (effective_from, version, region_code, toml, imported_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -64,7 +69,9 @@ impl Store {
             ],
         )?;
         tx.commit()?;
-        Ok(previous.map_or(PolicySaved::Added, PolicySaved::Replaced))
+        Ok(previous.map_or(PolicySaved::Added, |(version, _)| {
+            PolicySaved::Replaced(version)
+        }))
     }
 
     /// The policies imported on this device, oldest effective date first.
@@ -153,6 +160,10 @@ mod tests {
         assert_eq!(
             store.save_policy(&b, &b_text).unwrap(),
             PolicySaved::Replaced("2027-A".into())
+        );
+        assert_eq!(
+            store.save_policy(&b, &b_text).unwrap(),
+            PolicySaved::Unchanged
         );
 
         let (set, source) = store.policy_set().unwrap();

@@ -431,9 +431,17 @@ pub fn export_in_parts(
     let mut parts: Vec<(PathBuf, BundleManifest)> = Vec::new();
     loop {
         let path = part_path(out, parts.len() + 1);
-        let Some(m) = bundle::export(store.conn(), &sender, &to, &start, part_plain_bytes, &path)?
-        else {
-            break;
+        let part = bundle::export(store.conn(), &sender, &to, &start, part_plain_bytes, &path);
+        let m = match part {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
+            Err(e) => {
+                // Earlier parts alone would be an export that stops short.
+                for (written, _) in &parts {
+                    let _ = std::fs::remove_file(written);
+                }
+                return Err(e);
+            }
         };
         start = Start {
             after_seq: m.last_seq,
