@@ -57,7 +57,7 @@ impl Font {
         })?;
         let metrics = parsed.pdf_font_metrics;
         if metrics.units_per_em == 0 {
-            return Err(PdfError::Font("font has units_per_em = 0".to_owned()));
+            return Err(PdfError::Font("字体的 units_per_em 为 0".to_owned()));
         }
         let units_per_em = f32::from(metrics.units_per_em);
         let notdef_advance = f32::from(parsed.get_horizontal_advance(0)) / units_per_em;

@@ -667,7 +667,14 @@ fn check_style(style: &TextStyle) -> Result<(), PdfError> {
         && ok(style.space_before_mm, 300.0)
         && ok(style.space_after_mm, 300.0);
     if !valid {
-        return Err(PdfError::Layout(format!("文字样式无效：{style:?}")));
+        return Err(PdfError::Layout(format!(
+            "文字样式无效（字号 {} 磅、行距 {}、首行缩进 {} 字、段前 {} 毫米、段后 {} 毫米）",
+            style.size_pt,
+            style.line_height,
+            style.first_line_indent_em,
+            style.space_before_mm,
+            style.space_after_mm
+        )));
     }
     Ok(())
 }

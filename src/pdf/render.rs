@@ -47,7 +47,9 @@ pub(crate) fn render(
     for item in pages.iter().flatten() {
         if let Item::Image { image, .. } = item {
             let (Some(slot), Some(jpeg)) = (xobjects.get_mut(*image), images.get(*image)) else {
-                return Err(PdfError::Serialize(format!("unknown image {image}")));
+                return Err(PdfError::Serialize(format!(
+                    "版面引用了不存在的第 {image} 张图片"
+                )));
             };
             if slot.is_none() {
                 *slot = Some(doc.add_xobject(&jpeg_xobject(jpeg)));
@@ -87,7 +89,7 @@ pub(crate) fn render(
         return Err(PdfError::Serialize(errors.join("; ")));
     }
     if bytes.is_empty() {
-        return Err(PdfError::Serialize("printpdf produced no output".into()));
+        return Err(PdfError::Serialize("printpdf 没有输出任何内容".into()));
     }
     Ok(bytes)
 }
