@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 
 mod common;
-use common::poppler;
+use common::{page_count, pdf_text, poppler, squash};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 /// Every store in these tests is encrypted with this passphrase.
@@ -193,30 +193,6 @@ fn days_ago(n: u64) -> NaiveDate {
 // Reading PDFs back with poppler-utils
 // ---------------------------------------------------------------------------
 
-/// Text of the whole document in content-stream order (table cells stay
-/// together, so a wrapped cell can be read back by removing whitespace).
-fn pdf_text(pdf: &Path) -> String {
-    poppler("pdftotext", &["-raw", p(pdf), "-"])
-}
-
-fn page_text(pdf: &Path, page: usize) -> String {
-    let n = page.to_string();
-    poppler("pdftotext", &["-raw", "-f", &n, "-l", &n, p(pdf), "-"])
-}
-
-/// Removes all whitespace: pdftotext breaks lines where the PDF wraps them.
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn page_count(pdf: &Path) -> usize {
-    poppler("pdfinfo", &[p(pdf)])
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("pdfinfo reports Pages:")
-}
-
 /// Every font of the document is embedded and subset (`ABCDEF+Name`).
 #[track_caller]
 fn assert_font_embedded_and_subset(pdf: &Path) {
@@ -344,7 +320,7 @@ fn assert_every_page_renders_with_content(pdf: &Path, scratch: &Path) -> usize {
 #[track_caller]
 fn assert_page_numbers(pdf: &Path, pages: usize) {
     for n in 1..=pages {
-        let text = squash(&page_text(pdf, n));
+        let text = squash(&pdf_text(pdf, Some(n)));
         let footer = format!("第{n}页/共{pages}页");
         assert!(
             text.contains(&footer),
@@ -618,7 +594,7 @@ fn section<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
 /// The text without the running header and footer, which pdftotext puts
 /// among the body lines where a paragraph continues on the next page.
 fn body_text(pdf: &Path) -> String {
-    pdf_text(pdf)
+    pdf_text(pdf, None)
         .lines()
         .filter(|l| {
             !(l.contains("内部资料") || (l.contains("第") && l.contains("页") && l.contains("共")))
@@ -692,7 +668,7 @@ fn dossier_holds_names_amounts_and_reasons_with_an_embedded_subset_font() {
         let pages = assert_every_page_renders_with_content(&pdf, place.dir.path());
         assert_page_numbers(&pdf, pages);
         assert_words_inside_text_area(&pdf);
-        let text = squash(&pdf_text(&pdf));
+        let text = squash(&pdf_text(&pdf, None));
         assert!(text.contains(&format!("打印日期{}", today())));
         assert!(
             text.contains("九、签字确认"),
@@ -861,7 +837,7 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
     assert_page_numbers(&pdf, pages);
     assert_words_inside_text_area(&pdf);
 
-    let raw = pdf_text(&pdf);
+    let raw = pdf_text(&pdf, None);
     let text = squash(&raw);
 
     // Each member is one row of the members table: exactly once there.
@@ -927,7 +903,7 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
     // The visits table is continued with its header on every page it reaches.
     let mut visit_pages = 0;
     for n in 1..=pages {
-        let page = squash(&page_text(&pdf, n));
+        let page = squash(&pdf_text(&pdf, Some(n)));
         if (1..=40).any(|k| page.contains(&visit_marker(k))) {
             visit_pages += 1;
             assert!(
@@ -1077,7 +1053,7 @@ fn notice_shows_only_heads_members_covered_program_amount_period_and_phone() {
     let pages = assert_every_page_renders_with_content(&out, place.dir.path());
     assert_page_numbers(&out, pages);
     assert_words_inside_text_area(&out);
-    let raw = pdf_text(&out);
+    let raw = pdf_text(&out, None);
     let text = squash(&raw);
 
     // The 7-day period (across the year end) and the complaint telephone.
@@ -1179,7 +1155,7 @@ fn notice_shows_only_heads_members_covered_program_amount_period_and_phone() {
                 "2026-12-01",
             ])
             .ok();
-        let raw = pdf_text(&out);
+        let raw = pdf_text(&out, None);
         let text = squash(&raw);
         let list = place.list(Some(village));
         let paid: Vec<&Value> = list
@@ -1225,7 +1201,7 @@ fn notice_uses_the_complaint_phone_setting_when_no_phone_is_given() {
     place
         .run(&["notice", "--village", VILLAGE, "--out", p(&out)])
         .ok();
-    let text = squash(&pdf_text(&out));
+    let text = squash(&pdf_text(&out, None));
     assert!(text.contains("监督电话：0558-6611223"), "{text}");
 }
 
@@ -1258,7 +1234,7 @@ fn dossier_and_notice_agree_on_the_persons_covered() {
             PHONE,
         ])
         .ok();
-    let notice = squash(&pdf_text(&notice));
+    let notice = squash(&pdf_text(&notice, None));
     let mut disagreements = Vec::new();
     for (code, head) in [
         ("QTL-001", "蔺松柏"),
@@ -1267,7 +1243,7 @@ fn dossier_and_notice_agree_on_the_persons_covered() {
     ] {
         let published = number_after(&notice, head)
             .unwrap_or_else(|| panic!("{head} has no row in the notice:\n{notice}"));
-        let dossier = squash(&pdf_text(&place.dossier(code)));
+        let dossier = squash(&pdf_text(&place.dossier(code), None));
         let printed = number_after(&dossier, "保障人口")
             .unwrap_or_else(|| panic!("{code}: no 保障人口 in the dossier"));
         if printed != published {
@@ -1307,7 +1283,7 @@ fn notice_is_signed_in_the_name_of_its_village_or_community() {
                 PHONE,
             ])
             .ok();
-        let raw = pdf_text(&out);
+        let raw = pdf_text(&out, None);
         let issuer = raw
             .lines()
             .find(|l| l.contains("委员会"))
@@ -1355,7 +1331,7 @@ fn village_dossiers_write_one_pdf_per_household_and_a_combined_file() {
     let mut pages_each = 0;
     for code in &codes {
         let pdf = out.join(format!("{code}.pdf"));
-        let text = squash(&pdf_text(&pdf));
+        let text = squash(&pdf_text(&pdf, None));
         assert!(text.contains(&format!("档案编号{code}")), "{code}.pdf");
         for other in codes.iter().filter(|c| *c != code) {
             assert!(!text.contains(other.as_str()), "{code}.pdf holds {other}");
@@ -1378,7 +1354,7 @@ fn village_dossiers_write_one_pdf_per_household_and_a_combined_file() {
         pages, pages_each,
         "each household starts a new page of the combined file"
     );
-    let text = squash(&pdf_text(&combined));
+    let text = squash(&pdf_text(&combined, None));
     for code in &codes {
         assert_eq!(
             text.matches(&format!("档案编号{code}")).count(),
@@ -1387,7 +1363,7 @@ fn village_dossiers_write_one_pdf_per_household_and_a_combined_file() {
         );
     }
     // QTL-005 was imported after the evaluation.
-    let late = squash(&pdf_text(&out.join("QTL-005.pdf")));
+    let late = squash(&pdf_text(&out.join("QTL-005.pdf"), None));
     assert!(late.contains("尚未评估"), "{late}");
     assert!(late.contains("甘望舒"));
     // Household order in the combined file follows the codes.
@@ -1450,7 +1426,7 @@ fn report_pdf_and_csv_total_every_household_of_the_store() {
     assert_font_embedded_and_subset(&pdf);
     let pages = assert_every_page_renders_with_content(&pdf, place.dir.path());
     assert_words_inside_text_area(&pdf);
-    let text = squash(&pdf_text(&pdf));
+    let text = squash(&pdf_text(&pdf, None));
     let summary = format!("共{households}户{persons}人，每月发放合计{monthly:.2}元");
     assert!(text.contains(&summary), "no “{summary}” in:\n{text}");
     assert!(text.contains(&format!("合计{households}{persons}{monthly:.2}")));

@@ -13,39 +13,13 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{ImageBuffer, Luma, Rgb, RgbImage};
 
 mod common;
-use common::{path_str, poppler as run, write_pdf};
+use common::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
 
 /// Resolution the pages are rendered at for pixel checks.
 const DPI: f32 = 50.0;
 
 fn px(mm: f32) -> f32 {
     mm * DPI / 25.4
-}
-
-/// Remove all whitespace, so that strings wrapped over lines still match.
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn pdf_text(pdf: &Path, page: Option<usize>) -> String {
-    match page {
-        Some(n) => {
-            let n = n.to_string();
-            run(
-                "pdftotext",
-                &["-raw", "-f", &n, "-l", &n, path_str(pdf), "-"],
-            )
-        }
-        None => run("pdftotext", &["-raw", path_str(pdf), "-"]),
-    }
-}
-
-fn page_count(pdf: &Path) -> usize {
-    let info = run("pdfinfo", &[path_str(pdf)]);
-    info.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("pdfinfo reports Pages:")
 }
 
 /// One row of `pdfimages -list`.

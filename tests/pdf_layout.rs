@@ -8,37 +8,10 @@ use std::time::Instant;
 use bangfu::pdf::{Align, Column, Document, Table, TextStyle};
 
 mod common;
-use common::{path_str, poppler as run, write_pdf};
+use common::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
 
 const TITLE: &str = "最低生活保障审批表";
 const ID_NUMBER: &str = "34102419810412011X";
-
-/// Text of the whole document (or of page `page`), content-stream order.
-fn pdf_text(pdf: &Path, page: Option<usize>) -> String {
-    match page {
-        Some(n) => {
-            let n = n.to_string();
-            run(
-                "pdftotext",
-                &["-raw", "-f", &n, "-l", &n, path_str(pdf), "-"],
-            )
-        }
-        None => run("pdftotext", &["-raw", path_str(pdf), "-"]),
-    }
-}
-
-/// Remove all whitespace, so that strings wrapped over lines still match.
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn page_count(pdf: &Path) -> usize {
-    let info = run("pdfinfo", &[path_str(pdf)]);
-    info.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("pdfinfo reports Pages:")
-}
 
 /// Assert the document's one font is embedded and subset.
 fn assert_font_embedded_and_subset(pdf: &Path) {

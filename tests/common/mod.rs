@@ -1,4 +1,5 @@
-//! Helpers the PDF-reading tests share: poppler-utils, run as a user would.
+//! Helpers the PDF-reading tests share: poppler-utils, run as a user would,
+//! and what they read back.
 // Each test crate uses only some of these.
 #![allow(dead_code)]
 
@@ -33,4 +34,33 @@ pub fn write_pdf(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// A temporary path as the `&str` a command line takes.
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
+}
+
+/// Text of the whole document (or of page `page`, from 1) in content-stream
+/// order, so a table cell wrapped over lines stays together.
+pub fn pdf_text(pdf: &Path, page: Option<usize>) -> String {
+    match page {
+        Some(n) => {
+            let n = n.to_string();
+            poppler(
+                "pdftotext",
+                &["-raw", "-f", &n, "-l", &n, path_str(pdf), "-"],
+            )
+        }
+        None => poppler("pdftotext", &["-raw", path_str(pdf), "-"]),
+    }
+}
+
+/// Removes all whitespace: pdftotext breaks lines where the PDF wraps them.
+pub fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The number of pages `pdfinfo` reports.
+pub fn page_count(pdf: &Path) -> usize {
+    poppler("pdfinfo", &[path_str(pdf)])
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("pdfinfo reports Pages:")
 }
