@@ -474,11 +474,23 @@ pub fn install(
     store: &mut Store,
     as_of: NaiveDate,
     per_village: usize,
+    only_village: Option<&str>,
 ) -> Result<(usize, Vec<Household>, crate::engine::Report), crate::decisions::EvalStoreError> {
+    if let Some(name) = only_village.filter(|v| !VILLAGES.iter().any(|(n, _, _)| n == v)) {
+        let names: Vec<&str> = VILLAGES.iter().map(|(n, _, _)| *n).collect();
+        return Err(StoreError::Invalid(format!(
+            "演示数据中没有“{name}”，可选：{}",
+            names.join("、")
+        ))
+        .into());
+    }
     // The policy is checked first, so a date without one writes nothing.
     let (policies, _) = store.policy_set()?;
     policies.in_force(as_of)?;
-    let village = build(as_of, per_village);
+    let mut village = build(as_of, per_village);
+    if let Some(name) = only_village {
+        village.retain(|d| d.household.village == name);
+    }
     let created = store.write(|tx| {
         let mut created = 0;
         for d in &village {

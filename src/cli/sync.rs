@@ -369,6 +369,9 @@ fn print_conflicts(list: &[Conflict], full_id: bool) {
             },
             c.rule
         );
+        if let Some(note) = &c.clock_note {
+            println!("  注意：{note}");
+        }
         if let Some(by) = &c.settled_by {
             println!(
                 "  已由设备 {} 于 {} 再次修改而解决",

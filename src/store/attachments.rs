@@ -4,7 +4,7 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::OptionalExtension;
 
-use super::{Result, Store, StoreError, Tx};
+use super::{Records, Result, Store, StoreError, Tx};
 use crate::attachments::{Attachment, AttachmentKind};
 use crate::dates::parse_iso_date;
 
@@ -131,14 +131,23 @@ impl Tx<'_> {
 impl Store {
     /// The attachments of a household (by record id), oldest first.
     pub fn attachments(&self, household_id: &str) -> Result<Vec<Attachment>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
+        self.records().attachments(household_id)
+    }
+}
+
+impl Records<'_> {
+    /// The attachments of a household (by record id), oldest first.
+    pub fn attachments(&self, household_id: &str) -> Result<Vec<Attachment>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM attachments WHERE household_id = ?1 ORDER BY added_on, id"
         ))?;
         let rows = stmt.query_map([household_id], from_row)?;
         rows.map(|r| r.map_err(StoreError::from).and_then(|a| a))
             .collect()
     }
+}
 
+impl Store {
     /// One attachment by id.
     pub fn attachment(&self, id: uuid::Uuid) -> Result<Option<Attachment>> {
         self.conn()

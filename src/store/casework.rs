@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value as SqlValue;
 
-use super::{Result, Store, StoreError, Tx};
+use super::{Records, Result, Store, StoreError, Tx};
 use crate::casework::*;
 use crate::dates::parse_iso_date;
 
@@ -112,7 +112,24 @@ impl Store {
 
     /// Visits of a household (record id), oldest first; drafts included.
     pub fn visits(&self, household_id: &str) -> Result<Vec<Visit>> {
-        let mut stmt = self.conn().prepare(
+        self.records().visits(household_id)
+    }
+
+    /// Case timeline of a household, in date order.
+    pub fn events(&self, household_id: &str) -> Result<Vec<CaseEvent>> {
+        self.records().events(household_id)
+    }
+
+    /// Assistance plan of a household.
+    pub fn measures(&self, household_id: &str) -> Result<Vec<Measure>> {
+        self.records().measures(household_id)
+    }
+}
+
+impl Records<'_> {
+    /// Visits of a household (record id), oldest first; drafts included.
+    pub fn visits(&self, household_id: &str) -> Result<Vec<Visit>> {
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, visit_date, workers, checklist, findings, next_visit, draft
              FROM visits WHERE household_id = ?1 ORDER BY visit_date, id",
         )?;
@@ -141,7 +158,7 @@ impl Store {
 
     /// Case timeline of a household, in date order.
     pub fn events(&self, household_id: &str) -> Result<Vec<CaseEvent>> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, kind, event_date, actor, note FROM case_events WHERE household_id = ?1 ORDER BY event_date, id",
         )?;
         let mut rows = stmt.query([household_id])?;
@@ -163,7 +180,7 @@ impl Store {
 
     /// Assistance plan of a household.
     pub fn measures(&self, household_id: &str) -> Result<Vec<Measure>> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, kind, description, responsible, due, status FROM measures WHERE household_id = ?1 ORDER BY due, id",
         )?;
         let mut rows = stmt.query([household_id])?;

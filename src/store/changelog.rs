@@ -52,6 +52,11 @@ impl<'a> Tx<'a> {
         Ok(self.tx.commit()?)
     }
 
+    /// The records as this transaction sees them (its own writes included).
+    pub fn records(&self) -> super::Records<'_> {
+        super::Records { conn: &self.tx }
+    }
+
     /// The connection, for reads inside the transaction.
     pub fn conn(&self) -> &Connection {
         &self.tx

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::{Result, Store, StoreError, Tx};
+use super::{Records, Result, Store, StoreError, Tx};
 use crate::dates::parse_iso_date;
 use crate::model::*;
 
@@ -428,6 +428,18 @@ fn parse_incomes(s: &str, place: &str) -> Result<Vec<Income>> {
             })
         })
         .collect()
+}
+
+impl Records<'_> {
+    /// One household by its record id, read as strictly as any other: a
+    /// column that does not parse is an error naming it.
+    pub fn household_by_record_id(&self, id: &str) -> Result<Option<Household>> {
+        Ok(Loader { conn: self.conn }
+            .households("h.id = ?1", id)?
+            .into_iter()
+            .next()
+            .map(|(_, h)| h))
+    }
 }
 
 impl Store {

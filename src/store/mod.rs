@@ -139,6 +139,14 @@ fn open_with_key(path: &Path, key: &str) -> Result<Connection> {
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Read-only access to the records of a store, through the store's own
+/// connection ([`Store::records`]) or inside a write transaction
+/// ([`Tx::records`], which sees what the transaction has written so far).
+#[derive(Clone, Copy)]
+pub struct Records<'c> {
+    conn: &'c Connection,
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -210,6 +218,11 @@ impl Store {
         let value = action(&log)?;
         log.commit().map_err(E::from)?;
         Ok(value)
+    }
+
+    /// The store's records, for reading.
+    pub fn records(&self) -> Records<'_> {
+        Records { conn: &self.conn }
     }
 
     /// Read access to the connection (queries only).

@@ -35,6 +35,9 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// The village of every benchmark device and household.
+const VILLAGE: &str = "基准村";
+
 fn s(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -50,6 +53,8 @@ fn households(prefix: &str, count: usize, seed_offset: usize) -> Result<Vec<Hous
         .map(|d| {
             let mut h = d.household;
             h.id = format!("{prefix}-{}", h.id);
+            // A device writes its own village only (see `admission`).
+            h.village = VILLAGE.into();
             h
         })
         .collect())
@@ -58,7 +63,7 @@ fn households(prefix: &str, count: usize, seed_offset: usize) -> Result<Vec<Hous
 fn new_device(dir: &Path, name: &str, county_file: &Path) -> Result<(PathBuf, Store), String> {
     let db = dir.join(format!("{name}.sqlite"));
     let mut store = Store::open(&db, &crate::bench::bench_passphrase()).map_err(s)?;
-    device::init(&mut store, &db, Some(name), Some("基准村"), false).map_err(s)?;
+    device::init(&mut store, &db, Some(name), Some(VILLAGE), false).map_err(s)?;
     device::import_county_key(&mut store, county_file, false).map_err(s)?;
     Ok((db, store))
 }

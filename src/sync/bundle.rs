@@ -119,6 +119,12 @@ pub struct Line {
     /// The row before, when the entry that wrote it is not in this bundle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
+    /// True for an entry of a table the device keeps to itself
+    /// ([`PRIVATE_TABLES`](super::admission::PRIVATE_TABLES)): its content
+    /// (`row_json`) stays on the device, and the county follows the chain
+    /// through it by `prev_hash` and `hash` without applying anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 impl Line {
@@ -139,18 +145,20 @@ impl Line {
     }
 
     fn new(e: Entry, base: Option<String>) -> Line {
+        let withheld = super::admission::PRIVATE_TABLES.contains(&e.table.as_str());
         Line {
             seq: e.seq,
             entry_id: e.entry_id,
             table: e.table,
             record_id: e.record_id,
             op: e.op,
-            row_json: e.row_json,
+            row_json: if withheld { None } else { e.row_json },
             author: e.author,
             at: e.at,
             prev_hash: e.prev_hash,
             hash: e.hash,
-            base,
+            base: if withheld { None } else { base },
+            withheld,
         }
     }
 }

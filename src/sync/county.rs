@@ -28,12 +28,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::admission::{self, Facts, Place, Scope};
 use super::bundle::{self, BlobLine, BundleManifest, Item, Line, Lines};
 use super::device::{json_bytes, Registration, REGISTRATION_FORMAT};
 use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey, SealKey};
 use super::sealed::{self, PayloadInfo};
 use super::{reject, Result, SyncError};
-use crate::attachments::media::MediaKind;
+use crate::attachments::media;
 use crate::attachments::MAX_STORED_BYTES;
 use crate::store::changelog::row_json;
 use crate::store::{Store, StoreError, Tx};
@@ -47,7 +48,11 @@ pub const ACK_PAYLOAD: &str = "conflicts.age";
 /// Key file prefix of the county.
 pub const KEY_PREFIX: &str = "county";
 /// The deterministic rule applied to conflicts, in words.
-pub const RULE: &str = "暂按较晚的修改（时间相同按设备编号较大者）；两个值都已保留，请熟悉该户的协理员核实后再改一次以确认";
+pub const RULE: &str = "暂按较晚送到县里的修改（设备上的时间不作准）；两个值都已保留，请熟悉该户的协理员核实后再改一次以确认";
+
+/// How far ahead of the county's clock an entry's time may be before the
+/// conflict says the device's clock is wrong.
+const CLOCK_TOLERANCE: chrono::Duration = chrono::Duration::hours(24);
 
 /// The signed manifest of the county's public key file, which devices import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +144,11 @@ pub struct Conflict {
     pub settled_by: Option<String>,
     /// When.
     pub settled_at: Option<String>,
+    /// Set when a side's time is later than the county's clock when the
+    /// conflict was found: that device's clock is wrong (the order does not
+    /// depend on it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_note: Option<String>,
 }
 
 impl Conflict {
@@ -516,6 +526,10 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
     }
     let identity = county.keys.age.clone();
     let device_id = device.device_id.clone();
+    let scope = Scope {
+        region: county.public.region.clone(),
+        village: device.village.clone(),
+    };
     let (rows_changed, conflict_ids, settled) = store.write(|tx| {
         // Checked again inside the transaction, in case another import ran meanwhile.
         let now: (i64, String) = tx
@@ -533,7 +547,7 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
             ));
         }
         let mut lines = Lines::open(&mut opened, &identity)?;
-        let mut ctx = Apply::new(tx, &device_id, m.sequence)?;
+        let mut ctx = Apply::new(tx, &device_id, m.sequence, scope)?;
         let mut prev = m.first_prev_hash.clone();
         let mut prev_seq = i64::MIN;
         let mut entries = 0u64;
@@ -558,14 +572,22 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
             };
             entries += 1;
             let n = entries;
-            let bad = |problem: String| reject(path, format!("第 {n} 条记录{problem}，未做任何更改"));
+            let bad = |problem: String| {
+                reject(
+                    path,
+                    format!(
+                        "第 {n} 条记录（{} {}）{problem}，未做任何更改",
+                        line.table, line.record_id
+                    ),
+                )
+            };
             if n > m.entry_count {
                 return Err(bad(format!("超出清单记载的 {} 条", m.entry_count)));
             }
             if line.prev_hash != prev {
                 return Err(bad("没有接上前一条（哈希链断裂或缺记录）".into()));
             }
-            if line.entry().compute_hash() != line.hash {
+            if !line.withheld && line.entry().compute_hash() != line.hash {
                 return Err(bad("的内容与其哈希不符".into()));
             }
             if line.seq <= prev_seq || (n == 1 && (line.seq != m.first_seq || line.hash != m.first_hash)) {
@@ -573,7 +595,12 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
             }
             prev = line.hash.clone();
             prev_seq = line.seq;
-            ctx.apply(tx, &line).map_err(|e| match e {
+            if line.withheld {
+                // Kept on the device; only its place in the chain travels.
+                admission::check_withheld(&line).map_err(bad)?;
+                continue;
+            }
+            ctx.apply(tx, &line, n).map_err(|e| match e {
                 Problem::Bad(p) => bad(p),
                 Problem::Store(s) => SyncError::Store(s),
             })?;
@@ -612,6 +639,19 @@ pub fn import_bundle(store: &mut Store, county: &County, path: &Path) -> Result<
                     entries, m.entry_count
                 ),
             ));
+        }
+        let today = chrono::Local::now().date_naive();
+        for (household_id, n) in ctx.touched_in_order() {
+            let problems = admission::household_problems(tx.records(), household_id, today)?;
+            if let Some(problems) = problems.filter(|p| !p.is_empty()) {
+                return Err(reject(
+                    path,
+                    format!(
+                        "第 {n} 条记录写入后，该户的数据不合格：{}；未做任何更改",
+                        problems.join("；")
+                    ),
+                ));
+            }
         }
         let conn = tx.conn();
         conn.execute(
@@ -688,15 +728,6 @@ impl Blobs {
         if let Some(first) = self.lines.get(&b.blob) {
             return Err(Problem::Bad(format!("在第 {first} 行已出现过，重复")));
         }
-        if ![MediaKind::Jpeg, MediaKind::Pdf]
-            .iter()
-            .any(|k| k.mime() == b.mime)
-        {
-            return Err(Problem::Bad(format!(
-                "的类型“{}”不是 JPEG 照片或 PDF",
-                b.mime
-            )));
-        }
         let bytes = b.decode().map_err(Problem::Bad)?;
         if bytes.len() as u64 > MAX_STORED_BYTES {
             return Err(Problem::Bad(format!(
@@ -708,6 +739,10 @@ impl Blobs {
         if super::sha256_hex(&bytes) != b.blob {
             return Err(Problem::Bad("与其哈希不符".into()));
         }
+        // The same checks as a file attached on the laptop: a "photo" that
+        // is really a web page never reaches the county's store.
+        media::check_prepared(&bytes, &b.mime, "附件内容")
+            .map_err(|e| Problem::Bad(format!("（标注为“{}”）不合格：{e}", b.mime)))?;
         self.bytes += bytes.len() as u64;
         if self.bytes > m.blob_bytes {
             return Err(Problem::Bad(format!(
@@ -824,12 +859,35 @@ fn load_conflicts(conn: &Connection, filter: &str, arg: &str) -> Result<Vec<Conf
                 status: r.get(15)?,
                 settled_by: r.get(16)?,
                 settled_at: r.get(17)?,
+                clock_note: None,
             })
         })
         .map_err(StoreError::from)?;
-    Ok(rows
+    let mut list: Vec<Conflict> = rows
         .collect::<rusqlite::Result<_>>()
-        .map_err(StoreError::from)?)
+        .map_err(StoreError::from)?;
+    for c in &mut list {
+        c.clock_note = clock_note(c);
+    }
+    Ok(list)
+}
+
+/// Says which side's time was ahead of the county's clock when the conflict
+/// was found (beyond [`CLOCK_TOLERANCE`]), if any.
+fn clock_note(c: &Conflict) -> Option<String> {
+    let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let found = time(&c.detected_at)?;
+    let ahead: Vec<String> = [("县里原值", &c.held), ("新到的值", &c.incoming)]
+        .into_iter()
+        .filter(|(_, side)| time(&side.at).is_none_or(|at| at > found + CLOCK_TOLERANCE))
+        .map(|(label, side)| format!("{label}的设备时间 {} 晚于县里发现冲突的时间", side.at))
+        .collect();
+    (!ahead.is_empty()).then(|| {
+        format!(
+            "{}：该设备的时钟不准，请协理员校正电脑时间；冲突按送到县里的先后处理，不受影响",
+            ahead.join("，")
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -912,6 +970,10 @@ struct OpenConflict {
 /// State of one bundle's application.
 struct Apply {
     device: String,
+    /// What the device may write.
+    scope: Scope,
+    /// Households written to, each with the number of the last entry that did.
+    touched: HashMap<String, u64>,
     sequence: u64,
     now: String,
     /// Open conflicts by (table, record, column).
@@ -998,13 +1060,8 @@ fn household_code(
     .flatten()
 }
 
-/// Later change wins; at equal times the greater device id.
-fn incoming_wins(held_at: &str, held_device: &str, in_at: &str, in_device: &str) -> bool {
-    (in_at, in_device) > (held_at, held_device)
-}
-
 impl Apply {
-    fn new(tx: &Tx, device: &str, sequence: u64) -> Result<Apply, StoreError> {
+    fn new(tx: &Tx, device: &str, sequence: u64, scope: Scope) -> Result<Apply, StoreError> {
         let mut open: HashMap<(String, String, String), Vec<OpenConflict>> = HashMap::new();
         let mut stmt = tx.conn().prepare(
             "SELECT id, tbl, record_id, col, held_device, incoming_device FROM sync_conflicts WHERE status = 'open'",
@@ -1028,6 +1085,8 @@ impl Apply {
         }
         Ok(Apply {
             device: device.to_owned(),
+            scope,
+            touched: HashMap::new(),
             sequence,
             now: super::now(),
             open,
@@ -1036,6 +1095,68 @@ impl Apply {
             new_conflicts: Vec::new(),
             settled: 0,
         })
+    }
+
+    /// Refuses an entry the device may not write (see [`admission`]), and
+    /// notes the households it touches for the check after the bundle.
+    fn admit(
+        &mut self,
+        conn: &Connection,
+        table: &str,
+        held: Option<&Map<String, Value>>,
+        incoming: Option<&Map<String, Value>>,
+        n: u64,
+    ) -> Result<(), Problem> {
+        let mut unknown_household = None;
+        let mut place = |row: &Map<String, Value>| -> Result<Option<(String, Place)>, Problem> {
+            if table == "households" {
+                let id = row.get("id").and_then(Value::as_str).unwrap_or_default();
+                let place = Place::of_household_row(row)
+                    .ok_or_else(|| Problem::Bad("缺少户编号、行政区划代码或村名".into()))?;
+                return Ok(Some((id.to_owned(), place)));
+            }
+            let Some(id) = row.get("household_id").and_then(Value::as_str) else {
+                return Err(Problem::Bad("缺少所属的户（household_id）".into()));
+            };
+            let found: Option<Place> = conn
+                .prepare_cached("SELECT code, region_code, village FROM households WHERE id = ?1")?
+                .query_row([id], |r| {
+                    Ok(Place {
+                        code: r.get(0)?,
+                        region: r.get(1)?,
+                        village: r.get(2)?,
+                    })
+                })
+                .optional()?;
+            if found.is_none() {
+                unknown_household = Some(id.to_owned());
+            }
+            Ok(found.map(|p| (id.to_owned(), p)))
+        };
+        let held = held.map(&mut place).transpose()?.flatten();
+        let incoming = incoming.map(&mut place).transpose()?.flatten();
+        let facts = Facts {
+            table,
+            held: held.as_ref().map(|(_, p)| p),
+            incoming: incoming.as_ref().map(|(_, p)| p),
+            unknown_household: unknown_household.as_deref(),
+        };
+        admission::authorize(&self.scope, &facts).map_err(Problem::Bad)?;
+        for (id, _) in held.into_iter().chain(incoming) {
+            self.touched.insert(id, n);
+        }
+        Ok(())
+    }
+
+    /// The households this bundle wrote to, by the last entry that did.
+    fn touched_in_order(&self) -> Vec<(&str, u64)> {
+        let mut list: Vec<(&str, u64)> = self
+            .touched
+            .iter()
+            .map(|(id, n)| (id.as_str(), *n))
+            .collect();
+        list.sort_by_key(|(id, n)| (*n, *id));
+        list
     }
 
     fn load_versions(
@@ -1077,8 +1198,7 @@ impl Apply {
         Ok(())
     }
 
-    /// Records a conflict; returns its id.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a conflict, which the incoming value (the later to arrive) wins.
     fn record_conflict(
         &mut self,
         conn: &Connection,
@@ -1087,7 +1207,6 @@ impl Apply {
         household: Option<&str>,
         held: (&str, &Value, &str, &str),
         incoming: &Value,
-        incoming_won: bool,
     ) -> Result<(), Problem> {
         conn.prepare_cached(
             "INSERT INTO sync_conflicts (tbl, record_id, col, household_code, held_device, held_value, held_at,
@@ -1109,7 +1228,7 @@ impl Apply {
             line.at,
             line.hash,
             self.sequence as i64,
-            if incoming_won { "incoming" } else { "held" },
+            "incoming",
             self.now,
         ])?;
         let id = conn.last_insert_rowid();
@@ -1154,8 +1273,10 @@ impl Apply {
         Ok(!mine.is_empty())
     }
 
-    fn apply(&mut self, tx: &Tx, line: &Line) -> Result<(), Problem> {
+    /// Applies entry number `n` of the bundle.
+    fn apply(&mut self, tx: &Tx, line: &Line, n: u64) -> Result<(), Problem> {
         let conn = tx.conn();
+        admission::authorize_table(&line.table).map_err(Problem::Bad)?;
         let Some(&table) = crate::store::LOGGED_TABLES
             .iter()
             .find(|t| **t == line.table)
@@ -1183,6 +1304,15 @@ impl Apply {
                 _ => None,
             },
         };
+        let incoming = match line.op.as_str() {
+            "insert" | "update" => match parse_row(line.row_json.as_deref(), "内容")? {
+                Some(row) => Some(row),
+                None => return Err(Problem::Bad("缺少内容".into())),
+            },
+            "delete" => None,
+            other => return Err(Problem::Bad(format!("的操作“{other}”未知"))),
+        };
+        self.admit(conn, table, cur.as_ref(), incoming.as_ref(), n)?;
         let mut versions = match cur {
             Some(_) => self.load_versions(conn, table, &line.record_id)?,
             None => RecordVersions::default(),
@@ -1197,7 +1327,7 @@ impl Apply {
         };
         match line.op.as_str() {
             "insert" | "update" => {
-                let Some(row) = parse_row(line.row_json.as_deref(), "内容")? else {
+                let Some(row) = incoming else {
                     return Err(Problem::Bad("缺少内容".into()));
                 };
                 if row.get("id").and_then(Value::as_str) != Some(line.record_id.as_str()) {
@@ -1253,7 +1383,6 @@ impl Apply {
                             if fv.base.as_deref() == Some(json_text(v).as_str()) {
                                 continue; // the county's value is a later change made from this one
                             }
-                            let won = incoming_wins(&fv.at, &fv.device, &line.at, &self.device);
                             let household = household_code(conn, table, &line.record_id, Some(cur));
                             self.record_conflict(
                                 conn,
@@ -1262,13 +1391,12 @@ impl Apply {
                                 household.as_deref(),
                                 (&fv.device, cv, &fv.at, &fv.entry),
                                 v,
-                                won,
                             )?;
-                            if won {
-                                target.insert(c.clone(), v.clone());
-                                versions.fields.insert(c.clone(), incoming_version(b));
-                                changed = true;
-                            }
+                            // The change that reached the county later holds:
+                            // arrival order, never the devices' clocks.
+                            target.insert(c.clone(), v.clone());
+                            versions.fields.insert(c.clone(), incoming_version(b));
+                            changed = true;
                         }
                     }
                 }
@@ -1314,38 +1442,33 @@ impl Apply {
                         .filter(|(_, f)| f.device != self.device)
                         .collect(),
                 };
+                // The one the conflict shows; the deletion holds whichever it is.
                 let latest = unseen
                     .iter()
                     .max_by(|a, b| (&a.1.at, &a.1.device).cmp(&(&b.1.at, &b.1.device)));
-                let delete = match latest {
-                    None => true,
-                    Some((_, fv)) => {
-                        let fv = (*fv).clone();
-                        let won = incoming_wins(&fv.at, &fv.device, &line.at, &self.device);
-                        let household = household_code(conn, table, &line.record_id, Some(&cur));
-                        self.record_conflict(
-                            conn,
-                            line,
-                            "*",
-                            household.as_deref(),
-                            (&fv.device, &Value::Object(cur.clone()), &fv.at, &fv.entry),
-                            &Value::Null,
-                            won,
-                        )?;
-                        won
-                    }
-                };
-                if delete {
-                    if tx.delete(table, &line.record_id)? {
-                        self.rows_changed += 1;
-                    }
-                    conn.prepare_cached(
-                        "DELETE FROM sync_record_versions WHERE tbl = ?1 AND record_id = ?2",
-                    )?
-                    .execute([table, line.record_id.as_str()])?;
+                if let Some((_, fv)) = latest {
+                    let fv = (*fv).clone();
+                    let household = household_code(conn, table, &line.record_id, Some(&cur));
+                    self.record_conflict(
+                        conn,
+                        line,
+                        "*",
+                        household.as_deref(),
+                        (&fv.device, &Value::Object(cur.clone()), &fv.at, &fv.entry),
+                        &Value::Null,
+                    )?;
                 }
+                // The deletion reached the county later: it holds, as a
+                // change of a field would.
+                if tx.delete(table, &line.record_id)? {
+                    self.rows_changed += 1;
+                }
+                conn.prepare_cached(
+                    "DELETE FROM sync_record_versions WHERE tbl = ?1 AND record_id = ?2",
+                )?
+                .execute([table, line.record_id.as_str()])?;
             }
-            other => return Err(Problem::Bad(format!("的操作“{other}”未知"))),
+            _ => {}
         }
         Ok(())
     }
