@@ -174,6 +174,8 @@ fn make_seed(dir: &Path) -> Seed {
         "demo",
         "--per-village",
         "3",
+        "--village",
+        "田心寨村",
         "--as-of",
         AS_OF,
     ]);
@@ -185,6 +187,8 @@ fn make_seed(dir: &Path) -> Seed {
         .map(|d| {
             let mut h = d.household;
             h.id = format!("CS-{}", h.id);
+            // The device's own village: the county takes no other.
+            h.village = "田心寨村".into();
             h
         })
         .collect();
@@ -317,7 +321,7 @@ fn args(seed: &Seed, kind: Kind, t: &Trial) -> Vec<String> {
             "event",
             "add",
             "--household",
-            "JW-001",
+            "TXZ-002",
             "--kind",
             "democratic_review",
             "--date",

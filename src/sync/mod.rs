@@ -22,6 +22,7 @@ pub mod container;
 pub mod county;
 pub mod device;
 pub mod identity;
+pub mod merge;
 pub mod policy_file;
 pub mod sealed;
 
