@@ -519,3 +519,28 @@ pub fn install(
     crate::decisions::save_report(store, &households, &report)?;
     Ok((created, households, report))
 }
+
+/// A synthetic photo like a phone camera's: `width`×`height`, noise over
+/// colour gradients (so it compresses as a real photo does, not as a flat
+/// picture), JPEG quality 92. A 4000×3000 one is about the size a
+/// 12-megapixel phone writes. Used by the benchmarks and the tests as
+/// a stand-in for what a caseworker attaches.
+pub fn photo(width: u32, height: u32, seed: u32) -> Result<Vec<u8>, String> {
+    let mut state = seed | 1;
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let noise = (state % 48) as u8;
+        image::Rgb([
+            ((x * 255 / width.max(1)) as u8).saturating_add(noise),
+            ((y * 255 / height.max(1)) as u8).saturating_add(noise / 2),
+            ((seed % 200) as u8).saturating_add(noise),
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .encode_image(&img)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}

@@ -3,15 +3,14 @@
 //! The core library: the household model and its interchange format, the
 //! eligibility engine, the local store with its audit log, dossiers and
 //! notices, and signed sync bundles. It builds and tests without a window;
-//! the desktop app in `src-tauri/` is a thin shell over it.
+//! the `bangfu` command (`cli/`) and the desktop app (`src-tauri/`) are
+//! thin shells over it.
 #![warn(missing_docs)]
 
 pub mod attachments;
 pub mod audit;
-pub mod bench;
 pub mod casefile;
 pub mod casework;
-pub mod cli;
 pub mod dates;
 pub mod decisions;
 pub mod demo;

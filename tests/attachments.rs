@@ -78,7 +78,7 @@ fn counts(db: &Path) -> (i64, i64, i64) {
 
 /// A 4000×3000 photo-like JPEG, about the size a 12-megapixel phone writes.
 fn phone_photo(path: &Path) {
-    let bytes = bangfu::bench::synthetic_photo(4000, 3000, 7).expect("photo");
+    let bytes = bangfu::demo::photo(4000, 3000, 7).expect("photo");
     std::fs::write(path, bytes).expect("write photo");
 }
 

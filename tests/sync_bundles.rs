@@ -863,7 +863,7 @@ fn timed(db: &Path, args: &[&str]) -> (Run, Duration, Option<u64>) {
     let t = Instant::now();
     let out = Command::new(BIN)
         .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .env(bangfu::bench::REPORT_PEAK_ENV, "1")
+        .env("BANGFU_REPORT_PEAK", "1") // the command reports its peak memory
         .arg("--db")
         .arg(db)
         .args(args)

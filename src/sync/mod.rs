@@ -16,7 +16,6 @@
 //! The format is described for people in `docs/sync-format.md`.
 
 pub mod admission;
-pub mod bench;
 pub mod bundle;
 pub mod container;
 pub mod county;

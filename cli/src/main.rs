@@ -5,12 +5,13 @@
 
 mod attach;
 mod backup;
+mod bench;
 mod commands;
 mod eval;
 mod papers;
-pub mod sync;
+mod sync;
 mod text;
-pub mod unlock;
+mod unlock;
 
 use std::path::PathBuf;
 
@@ -43,8 +44,8 @@ impl CliError {
     }
 }
 
-impl From<crate::store::StoreError> for CliError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<bangfu::store::StoreError> for CliError {
+    fn from(e: bangfu::store::StoreError) -> Self {
         CliError::failure(e.to_string())
     }
 }
@@ -388,7 +389,7 @@ pub enum Format {
 }
 
 /// Parses arguments, runs the command and returns the exit status.
-pub fn main() -> i32 {
+fn main() {
     // Like other Unix tools, stop quietly when the reader of our output goes away (`| head`).
     #[cfg(unix)]
     // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
@@ -403,8 +404,8 @@ pub fn main() -> i32 {
             e.code
         }
     };
-    crate::bench::report_peak_if_asked();
-    code
+    bench::report_peak_if_asked();
+    std::process::exit(code);
 }
 
 /// Runs a parsed command.
@@ -412,7 +413,7 @@ pub fn run(cli: Cli) -> CliResult {
     let db = cli
         .db
         .clone()
-        .unwrap_or_else(crate::store::Store::default_path);
+        .unwrap_or_else(bangfu::store::Store::default_path);
     match cli.command {
         Command::Demo(args) => commands::demo(&db, &args),
         Command::Import(c) => commands::import(&db, c),
@@ -476,7 +477,7 @@ fn bench(households: usize, dir: &std::path::Path) -> CliResult {
 
 /// Parses a `YYYY-MM-DD` argument, naming the option when it is wrong.
 fn parse_date_arg(option: &str, text: &str) -> Result<chrono::NaiveDate, CliError> {
-    crate::dates::parse_iso_date(text)
+    bangfu::dates::parse_iso_date(text)
         .ok_or_else(|| CliError::input(format!("{option} 的值“{text}”不是 YYYY-MM-DD 格式的日期")))
 }
 

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 
 use super::text::Table;
 use super::{parse_date_arg, today, unlock, CliError, CliResult};
-use crate::attachments::{attach_file, export_all, AttachError, AttachmentKind, NewAttachment};
+use bangfu::attachments::{attach_file, export_all, AttachError, AttachmentKind, NewAttachment};
 
 /// `attach` options.
 #[derive(Debug, Args)]

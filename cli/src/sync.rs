@@ -6,9 +6,9 @@ use clap::Subcommand;
 
 use super::text::Table;
 use super::{CliError, CliResult};
-use crate::store::{PolicySaved, Store};
-use crate::sync::county::Conflict;
-use crate::sync::{self, device, SyncError};
+use bangfu::store::{PolicySaved, Store};
+use bangfu::sync::county::Conflict;
+use bangfu::sync::{self, device, SyncError};
 
 impl From<SyncError> for CliError {
     fn from(e: SyncError) -> Self {
@@ -325,7 +325,7 @@ fn value_text(column: &str, v: &serde_json::Value, full_id: bool) -> String {
         other => other.to_string(),
     };
     if column == "id_number" && !full_id {
-        crate::id_number::mask_id_number(&text)
+        bangfu::id_number::mask_id_number(&text)
     } else if column == "*" {
         if v.is_null() {
             "（删除整条记录）".into()
@@ -395,7 +395,7 @@ fn county_store(db: &Path) -> Result<Store, CliError> {
 
 /// `bangfu county …`
 pub(super) fn county(db: &Path, c: CountyCommand) -> CliResult {
-    use crate::sync::county as cty;
+    use bangfu::sync::county as cty;
     match c {
         CountyCommand::Init { region, name, out } => {
             let mut store = super::unlock::open_store(db)?;
@@ -505,7 +505,7 @@ fn import_all(
     files: &[PathBuf],
     ack_dir: Option<&Path>,
 ) -> CliResult {
-    use crate::sync::county as cty;
+    use bangfu::sync::county as cty;
     // Bundles of one device in sequence order, whatever order they were given in.
     let mut order: Vec<(Option<(String, u64)>, usize)> = files
         .iter()

@@ -7,12 +7,12 @@ use clap::Args;
 use super::commands::write_file_atomically;
 use super::text::Table;
 use super::{parse_date_arg, today, CliError, CliResult};
-use crate::casefile::{case_files, due_list, CaseFile};
-use crate::documents::{
+use bangfu::casefile::{case_files, due_list, CaseFile};
+use bangfu::documents::{
     dossier_pdf, notice_pdf, report_csv, report_pdf, village_dossiers, DossierOptions,
     NoticeOptions, Summary,
 };
-use crate::store::Store;
+use bangfu::store::Store;
 
 /// `dossier` options.
 #[derive(Debug, Args)]
@@ -86,7 +86,7 @@ fn open_existing(db: &Path) -> Result<Store, CliError> {
     super::unlock::open_store(db)
 }
 
-fn pdf_error(e: crate::pdf::PdfError) -> CliError {
+fn pdf_error(e: bangfu::pdf::PdfError) -> CliError {
     CliError::failure(format!("生成 PDF 失败：{e}"))
 }
 
@@ -146,7 +146,7 @@ pub(super) fn notice(db: &Path, a: &NoticeArgs) -> CliResult {
         },
         issuer: match &a.issuer {
             Some(i) => i.clone(),
-            None => setting("issuer", &crate::documents::default_issuer(&a.village))?,
+            None => setting("issuer", &bangfu::documents::default_issuer(&a.village))?,
         },
     };
     write_file_atomically(&a.out, &notice_pdf(&files, &options).map_err(pdf_error)?)?;
@@ -181,7 +181,7 @@ pub(super) fn report(db: &Path, a: &ReportArgs) -> CliResult {
             status.clone(),
             c.households.to_string(),
             c.persons.to_string(),
-            crate::money::format_amount(c.monthly),
+            bangfu::money::format_amount(c.monthly),
         ]);
     }
     print!("{}", t.render());
@@ -189,7 +189,7 @@ pub(super) fn report(db: &Path, a: &ReportArgs) -> CliResult {
         "合计 {} 户 {} 人，每月 {} 元；逾期：定期核查 {} 户，入户走访 {} 户，帮扶措施 {} 项",
         summary.total.households,
         summary.total.persons,
-        crate::money::format_amount(summary.total.monthly),
+        bangfu::money::format_amount(summary.total.monthly),
         summary.reviews_overdue,
         summary.visits_overdue,
         summary.measures_overdue
@@ -249,7 +249,7 @@ pub struct AuditArgs {
 pub(super) fn audit(db: &Path, a: &AuditArgs) -> CliResult {
     let store = open_existing(db)?;
     let policies = super::eval::store_policies(&store, &a.policies)?;
-    let findings = crate::audit::audit(&store, &policies, today())
+    let findings = bangfu::audit::audit(&store, &policies, today())
         .map_err(|e| CliError::failure(e.to_string()))?;
     if a.json {
         println!(

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use crate::engine::evaluate_all;
-use crate::household_json::{parse_file, to_document};
-use crate::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
-use crate::store::{Store, StoreError};
+mod sync;
+
+use bangfu::engine::evaluate_all;
+use bangfu::household_json::{parse_file, to_document};
+use bangfu::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
+use bangfu::store::{Store, StoreError};
 
 /// One measured figure.
 pub struct Figure {
@@ -53,8 +55,8 @@ pub fn run_eval_benchmarks(
     exe: &Path,
 ) -> Result<Vec<Figure>, String> {
     let as_of = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
-    let per_village = count.div_ceil(crate::demo::VILLAGES.len());
-    let village = crate::demo::build(as_of, per_village);
+    let per_village = count.div_ceil(bangfu::demo::VILLAGES.len());
+    let village = bangfu::demo::build(as_of, per_village);
     let households: Vec<_> = village
         .into_iter()
         .map(|d| d.household)
@@ -164,7 +166,7 @@ pub fn run_sync_benchmarks(
     exe: &Path,
 ) -> Result<(Vec<Figure>, Vec<String>), String> {
     let t = Instant::now();
-    let p = crate::sync::bench::prepare(work_dir)?;
+    let p = sync::prepare(work_dir)?;
     let mut notes = vec![format!(
         "data prepared in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -197,7 +199,7 @@ pub fn run_sync_benchmarks(
 /// and saving a visit to a store of that size.
 pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, String> {
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
-    let village = crate::demo::build(today, count.div_ceil(crate::demo::VILLAGES.len()));
+    let village = bangfu::demo::build(today, count.div_ceil(bangfu::demo::VILLAGES.len()));
     let db = work_dir.join("bench-app.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -214,7 +216,7 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
     let mut figures = Vec::new();
 
     let t = Instant::now();
-    let index = crate::search::SearchIndex::build(&store).map_err(|e| e.to_string())?;
+    let index = bangfu::search::SearchIndex::build(&store).map_err(|e| e.to_string())?;
     figures.push(Figure {
         name: format!("search index build ({} households)", index.len()),
         time: t.elapsed(),
@@ -227,7 +229,7 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
     for d in village.iter().take(count).step_by((count / 20).max(1)) {
         let name: Vec<char> = d.household.members[0].name.chars().collect();
         queries.extend((1..=name.len()).map(|n| name[..n].iter().collect()));
-        queries.push(crate::search::initials(&d.household.members[0].name));
+        queries.push(bangfu::search::initials(&d.household.members[0].name));
     }
     queries.push("19".into());
     queries.push("田心寨 2组".into());
@@ -283,40 +285,16 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
     Ok(figures)
 }
 
-/// A synthetic photo like a phone camera's: `width`×`height`, noise over
-/// colour gradients (so it compresses as a real photo does, not as a flat
-/// picture), JPEG quality 92. A 4000×3000 one is about the size a
-/// 12-megapixel phone writes. Used by the benchmarks and the tests.
-pub fn synthetic_photo(width: u32, height: u32, seed: u32) -> Result<Vec<u8>, String> {
-    let mut state = seed | 1;
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        let noise = (state % 48) as u8;
-        image::Rgb([
-            ((x * 255 / width.max(1)) as u8).saturating_add(noise),
-            ((y * 255 / height.max(1)) as u8).saturating_add(noise / 2),
-            ((seed % 200) as u8).saturating_add(noise),
-        ])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-        .encode_image(&img)
-        .map_err(|e| e.to_string())?;
-    Ok(out)
-}
-
 /// Attachments: importing a 12-megapixel phone photo, and a dossier with 10 photos.
 pub fn run_attachment_benchmarks(work_dir: &Path) -> Result<Vec<Figure>, String> {
-    use crate::attachments::{attach_file, AttachmentKind, NewAttachment};
+    use bangfu::attachments::{attach_file, AttachmentKind, NewAttachment};
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
     let db = work_dir.join("bench-attachments.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let mut store = Store::open(&db, &bench_passphrase()).map_err(|e| e.to_string())?;
-    let village = crate::demo::build(today, 1);
+    let village = bangfu::demo::build(today, 1);
     let household = &village[0].household;
     store
         .write(|tx| tx.save_household(household))
@@ -334,7 +312,8 @@ pub fn run_attachment_benchmarks(work_dir: &Path) -> Result<Vec<Figure>, String>
     let mut photos = Vec::new();
     for seed in 0..10u32 {
         let path = work_dir.join(format!("bench-photo-{seed}.jpg"));
-        std::fs::write(&path, synthetic_photo(4000, 3000, seed + 1)?).map_err(|e| e.to_string())?;
+        std::fs::write(&path, bangfu::demo::photo(4000, 3000, seed + 1)?)
+            .map_err(|e| e.to_string())?;
         photos.push(path);
     }
     let mut stored = 0;
@@ -356,9 +335,10 @@ pub fn run_attachment_benchmarks(work_dir: &Path) -> Result<Vec<Figure>, String>
         items: 0,
         peak_kib: None,
     });
-    let file = crate::casefile::CaseFile::load(&store, &household.id).map_err(|e| e.to_string())?;
+    let file =
+        bangfu::casefile::CaseFile::load(&store, &household.id).map_err(|e| e.to_string())?;
     let t = Instant::now();
-    let pdf = crate::documents::dossier_pdf(&file, today, Default::default())
+    let pdf = bangfu::documents::dossier_pdf(&file, today, Default::default())
         .map_err(|e| e.to_string())?;
     figures.push(Figure {
         name: format!("dossier with 10 photos ({} KB)", pdf.len() / 1024),
@@ -373,9 +353,9 @@ pub fn run_attachment_benchmarks(work_dir: &Path) -> Result<Vec<Figure>, String>
 /// encrypted store a caseworker has.
 pub(crate) const BENCH_PASSPHRASE: &str = "bench passphrase";
 
-/// [`BENCH_PASSPHRASE`] as a [`crate::store::Passphrase`].
-pub(crate) fn bench_passphrase() -> crate::store::Passphrase {
-    crate::store::Passphrase::new(BENCH_PASSPHRASE)
+/// [`BENCH_PASSPHRASE`] as a [`bangfu::store::Passphrase`].
+pub(crate) fn bench_passphrase() -> bangfu::store::Passphrase {
+    bangfu::store::Passphrase::new(BENCH_PASSPHRASE)
 }
 
 /// Runs this program as a child with output discarded; times it and reads
@@ -386,7 +366,7 @@ fn run_child(exe: &Path, args: &[&str], name: &str, items: usize) -> Result<Figu
     let out = Command::new(exe)
         .args(args)
         .env(REPORT_PEAK_ENV, "1")
-        .env(crate::cli::unlock::PASSPHRASE_ENV, BENCH_PASSPHRASE)
+        .env(crate::unlock::PASSPHRASE_ENV, BENCH_PASSPHRASE)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()

@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 
 use super::text::Table;
 use super::{parse_date_arg, today, CliError, CliResult, EvalArgs, Format};
-use crate::decisions::{diff, evaluate_store, save_report, EvalStoreError};
-use crate::engine::{evaluate_all, Report};
-use crate::money::format_amount;
-use crate::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
-use crate::store::Store;
+use bangfu::decisions::{diff, evaluate_store, save_report, EvalStoreError};
+use bangfu::engine::{evaluate_all, Report};
+use bangfu::money::format_amount;
+use bangfu::policy::{Policy, PolicySet, DEFAULT_POLICY_TOML};
+use bangfu::store::Store;
 
 /// Loads the policy files given, or the built-in default when none is.
 pub fn load_policies(paths: &[PathBuf]) -> Result<PolicySet, CliError> {
@@ -81,7 +81,7 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
         check_in_force(&policies, as_of)?;
         let text = std::fs::read_to_string(input)
             .map_err(|e| CliError::input(format!("无法读取输入文件 {}：{e}", input.display())))?;
-        let households = crate::household_json::parse_file(&text)
+        let households = bangfu::household_json::parse_file(&text)
             .map_err(|e| CliError::input(format!("{}：{e}", input.display())))?;
         let report = evaluate_all(&policies, &households, as_of)
             .map_err(|e| CliError::input(e.to_string()))?;

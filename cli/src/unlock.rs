@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::CliError;
-use crate::store::cipher::{self, FileState};
-use crate::store::{Passphrase, Store};
+use bangfu::store::cipher::{self, FileState};
+use bangfu::store::{Passphrase, Store};
 
 /// The environment variable a script gives the passphrase in.
 pub const PASSPHRASE_ENV: &str = "BANGFU_PASSPHRASE";

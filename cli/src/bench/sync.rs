@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::bundle::{self, Destination, Sender, Start};
-use super::identity::parse_recipient;
-use super::{county, device};
-use crate::model::Household;
-use crate::store::{Store, StoreError};
+use bangfu::model::Household;
+use bangfu::store::{Store, StoreError};
+use bangfu::sync::bundle::{self, Destination, Sender, Start};
+use bangfu::sync::identity::parse_recipient;
+use bangfu::sync::{county, device};
 
 /// What [`prepare`] made.
 pub struct Prepared {
@@ -45,8 +45,8 @@ fn s(e: impl std::fmt::Display) -> String {
 /// Generated households with file numbers prefixed by `prefix`.
 fn households(prefix: &str, count: usize, seed_offset: usize) -> Result<Vec<Household>, String> {
     let as_of = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
-    let per_village = (count + seed_offset).div_ceil(crate::demo::VILLAGES.len());
-    Ok(crate::demo::build(as_of, per_village)
+    let per_village = (count + seed_offset).div_ceil(bangfu::demo::VILLAGES.len());
+    Ok(bangfu::demo::build(as_of, per_village)
         .into_iter()
         .skip(seed_offset)
         .take(count)
@@ -152,7 +152,7 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
         let mut next = 0usize;
         let mut start = Start {
             after_seq: 0,
-            after_hash: crate::store::changelog::GENESIS.to_owned(),
+            after_hash: bangfu::store::changelog::GENESIS.to_owned(),
             sequence: 1,
         };
         for k in 0..10 {
@@ -219,7 +219,7 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
     let out = dir.join("bytes-new.bangfu");
     let start = Start {
         after_seq: 0,
-        after_hash: crate::store::changelog::GENESIS.to_owned(),
+        after_hash: bangfu::store::changelog::GENESIS.to_owned(),
         sequence: 1,
     };
     bundle::export(store.conn(), &sender, &to()?, &start, u64::MAX, &out).map_err(s)?;

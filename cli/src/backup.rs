@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{unlock, CliError, CliResult};
-use crate::store;
+use bangfu::store;
 
 fn size_text(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
@@ -49,10 +49,10 @@ pub(super) fn restore(db: &Path, file: &Path) -> CliResult {
         "注意：备份之后录入的内容不在恢复的数据库中；如果备份之后导出过同步包，请联系县里核对。"
     );
     // The keys beside the store must still belong to it.
-    if crate::sync::identity::keys_dir(db).exists() {
+    if bangfu::sync::identity::keys_dir(db).exists() {
         let store = unlock::open_with(db, &passphrase)?;
-        let problem = match crate::sync::device::state(&store) {
-            Ok(Some(_)) => crate::sync::device::load(&store, db)
+        let problem = match bangfu::sync::device::state(&store) {
+            Ok(Some(_)) => bangfu::sync::device::load(&store, db)
                 .err()
                 .map(|e| e.to_string()),
             Ok(None) => Some("恢复的数据库中没有设备身份（备份早于建立设备身份）".into()),
@@ -61,7 +61,7 @@ pub(super) fn restore(db: &Path, file: &Path) -> CliResult {
         if let Some(problem) = problem {
             println!(
                 "警告：密钥文件夹 {} 与恢复的数据库不匹配：{problem}。同步前请把这个文件夹改名移开，运行 bangfu device init --copied-store 建立新的设备身份，并请县里重新登记。",
-                crate::sync::identity::keys_dir(db).display()
+                bangfu::sync::identity::keys_dir(db).display()
             );
         }
     }

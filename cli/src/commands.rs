@@ -5,11 +5,11 @@ use std::path::Path;
 
 use super::text::Table;
 use super::*;
-use crate::casework::*;
-use crate::household_json::{parse_file, to_document};
-use crate::money::format_amount;
-use crate::roster::{decode, parse_roster, Encoding};
-use crate::store::{Store, StoreError};
+use bangfu::casework::*;
+use bangfu::household_json::{parse_file, to_document};
+use bangfu::money::format_amount;
+use bangfu::roster::{decode, parse_roster, Encoding};
+use bangfu::store::{Store, StoreError};
 
 fn open(db: &Path) -> Result<Store, CliError> {
     super::unlock::open_store(db)
@@ -54,7 +54,7 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
     if store.setting("caseworker")?.is_none() {
         store.set_setting("caseworker", "演示协理员")?;
     }
-    let (created, households, report) = crate::demo::install(
+    let (created, households, report) = bangfu::demo::install(
         &mut store,
         as_of,
         args.per_village.max(1),
@@ -126,11 +126,12 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
             let existing = |code: &str| store.household(code).ok().map(|(_, h)| h);
             let region = match store.setting("region_code")? {
                 Some(r) => r,
-                None => {
-                    crate::policy::Policy::from_toml(crate::policy::DEFAULT_POLICY_TOML, "内置政策")
-                        .map(|p| p.region_code)
-                        .unwrap_or_default()
-                }
+                None => bangfu::policy::Policy::from_toml(
+                    bangfu::policy::DEFAULT_POLICY_TOML,
+                    "内置政策",
+                )
+                .map(|p| p.region_code)
+                .unwrap_or_default(),
             };
             let households = parse_roster(&text, &region, &existing).map_err(|errors| {
                 let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -147,7 +148,7 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
     }
 }
 
-fn save_all(db: &Path, households: &[crate::model::Household], file: &Path) -> CliResult {
+fn save_all(db: &Path, households: &[bangfu::model::Household], file: &Path) -> CliResult {
     let mut store = open(db)?;
     let (created, changed) = store.write(|tx| {
         let (mut created, mut changed) = (0, 0);
@@ -187,7 +188,7 @@ pub(super) fn export(db: &Path, c: ExportCommand) -> CliResult {
             full_id,
         } => {
             let mut bytes = Vec::new();
-            let n = crate::ledger::write_ledger(&store, &mut bytes, full_id)?;
+            let n = bangfu::ledger::write_ledger(&store, &mut bytes, full_id)?;
             write_out(out.as_deref(), &bytes)?;
             if out.is_some() {
                 eprintln!("已导出台账 {n} 户");
@@ -228,7 +229,7 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
                     s.cohabiting.to_string(),
                     s.status
                         .as_deref()
-                        .and_then(crate::engine::Status::from_code)
+                        .and_then(bangfu::engine::Status::from_code)
                         .map_or("未评估", |x| x.zh())
                         .into(),
                     s.total_monthly.clone().unwrap_or_default(),
@@ -245,7 +246,7 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
             let measures = store.measures(&record_id)?;
             if json {
                 let v = serde_json::json!({
-                    "household": crate::household_json::household_to_json(&h),
+                    "household": bangfu::household_json::household_to_json(&h),
                     "visits": visits, "events": events, "measures": measures,
                 });
                 println!(
@@ -262,7 +263,7 @@ pub(super) fn households(db: &Path, c: HouseholdsCommand) -> CliResult {
 }
 
 fn describe_household(
-    h: &crate::model::Household,
+    h: &bangfu::model::Household,
     visits: &[Visit],
     events: &[CaseEvent],
     measures: &[Measure],
@@ -550,7 +551,7 @@ pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
                 )));
             }
             if key == "staff" {
-                serde_json::from_str::<Vec<crate::audit::StaffMember>>(&value).map_err(|e| {
+                serde_json::from_str::<Vec<bangfu::audit::StaffMember>>(&value).map_err(|e| {
                     CliError::input(format!(
                         "staff 应为 JSON 列表，如 [{{\"name\":\"张三\",\"id_number\":\"…\"}}]：{e}"
                     ))

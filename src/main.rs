@@ -1,5 +1,0 @@
-//! The `bangfu` command-line program; everything lives in the library.
-
-fn main() {
-    std::process::exit(bangfu::cli::main());
-}
