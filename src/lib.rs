@@ -12,6 +12,7 @@ pub mod bench;
 pub mod casefile;
 pub mod casework;
 pub mod cli;
+pub mod csv_cell;
 pub mod dates;
 pub mod decisions;
 pub mod demo;
