@@ -1,8 +1,10 @@
 //! Policies a county could not have meant, through the real `bangfu` binary
-//! (issue 19, point 5): a standard of 7×10^28 (or 0.01, or 10^9) at
-//! `eval --policy`, `county publish-policy` and `policy import`. Each is
-//! refused with a Chinese message and exit status 2, and the store is
-//! unchanged.
+//! (issue 19, points 5 and 6): a standard of 7×10^28 (or 0.01, or 10^9)
+//! at `eval --policy`, `county publish-policy` and `policy import`; an
+//! older signed policy for the same effective date imported after a newer
+//! one; and a signed policy whose `region_code` is not the signing county's.
+//! Each is refused with a Chinese message and exit status 2, and the store
+//! is unchanged.
 //!
 //! Signed files the county's program would not write are forged with the
 //! project's own signing code and the county's real key, as an attacker
@@ -160,6 +162,18 @@ fn policy_text(edits: &[(&str, &str)]) -> String {
     )
 }
 
+/// The 2027 policy with this rural standard and version.
+fn policy_2027(version: &str, rural: &str) -> String {
+    policy_text(&[
+        ("\"2026-01-01\"", "\"2027-01-01\""),
+        ("version = \"2026-01\"", &format!("version = \"{version}\"")),
+        (
+            "rural_standard_monthly = \"600.00\"",
+            &format!("rural_standard_monthly = \"{rural}\""),
+        ),
+    ])
+}
+
 /// Signs `text` with `county publish-policy`, as the county does.
 fn publish(w: &World, name: &str, text: &str) -> PathBuf {
     let toml = w.dir.join(format!("{name}.toml"));
@@ -235,6 +249,20 @@ fn snapshot(db: &Path) -> Vec<String> {
     .collect()
 }
 
+/// The standard and policy version `eval` uses for TXZ-001 on `as_of`.
+fn evaluated(db: &Path, as_of: &str) -> (String, String) {
+    let r = run(db, &["eval", "--as-of", as_of]).ok();
+    let v: Value = serde_json::from_str(&r.stdout).expect("eval json");
+    let result = &v["results"][0];
+    (
+        result["standard"].as_str().expect("standard").to_owned(),
+        result["reasons"][0]["policy_version"]
+            .as_str()
+            .expect("policy_version in the reasons")
+            .to_owned(),
+    )
+}
+
 // ---------------------------------------------------------------------------
 // Point 5: absurd standards
 // ---------------------------------------------------------------------------
@@ -302,4 +330,92 @@ fn an_absurd_standard_is_refused_at_eval_publish_and_import() {
     run(&w.device, &["eval", "--as-of", "2026-12-01", "--save"]).ok();
     run(&w.device, &["audit"]).ok();
     run(&w.device, &["log", "verify"]).ok();
+}
+
+// ---------------------------------------------------------------------------
+// Point 6: downgrade and region
+// ---------------------------------------------------------------------------
+
+#[test]
+fn an_older_policy_for_the_same_date_does_not_replace_a_newer_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let w = world(dir.path());
+    let first = publish(&w, "2027-600", &policy_2027("2027-01", "600.00"));
+    let reissued = publish(&w, "2027-700", &policy_2027("2027-01b", "700.00"));
+
+    run(&w.device, &["policy", "import", p(&first)]).ok();
+    assert_eq!(
+        evaluated(&w.device, "2027-02-01"),
+        ("600.00".into(), "2027-01".into())
+    );
+    let r = run(&w.device, &["policy", "import", p(&reissued)]).ok();
+    assert!(r.stdout.contains("2027-01 已被替换"), "{}", r.stdout);
+    assert_eq!(
+        evaluated(&w.device, "2027-02-01"),
+        ("700.00".into(), "2027-01b".into())
+    );
+
+    // The first file again: signed earlier than what is held, refused.
+    let before = snapshot(&w.device);
+    run(&w.device, &["policy", "import", p(&first)]).refused(&[
+        "2027-01b",
+        "2027-01",
+        "签发",
+        "比已有的早",
+    ]);
+    assert_eq!(snapshot(&w.device), before, "nothing saved changed");
+    assert_eq!(
+        evaluated(&w.device, "2027-02-01"),
+        ("700.00".into(), "2027-01b".into())
+    );
+    run(&w.device, &["log", "verify"]).ok();
+
+    // The newer one again is the same file: nothing changes, no error.
+    let r = run(&w.device, &["policy", "import", p(&reissued)]).ok();
+    assert!(r.stdout.contains("此前已导入"), "{}", r.stdout);
+
+    // A device that gets the newer one first refuses the older one too.
+    let other = w.dir.join("other.sqlite");
+    let reg = w.dir.join("other.reg");
+    run(
+        &other,
+        &[
+            "device",
+            "init",
+            "--name",
+            "王秀兰",
+            "--village",
+            "保婴村",
+            "--out",
+            p(&reg),
+        ],
+    )
+    .ok();
+    run(
+        &other,
+        &[
+            "device",
+            "import-county-key",
+            p(&w.dir.join("county-key.bangfu")),
+        ],
+    )
+    .ok();
+    run(&other, &["policy", "import", p(&reissued)]).ok();
+    run(&other, &["policy", "import", p(&first)]).refused(&["比已有的早"]);
+}
+
+#[test]
+fn a_policy_of_another_region_signed_by_this_county_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let w = world(dir.path());
+    // 341025 is not the county's 341024, though its key signed the file.
+    let foreign = policy_2027("2027-01", "700.00")
+        .replace("region_code = \"341024\"", "region_code = \"341025\"");
+    assert!(foreign.contains("341025"));
+    let forged = forge(&w, "foreign", &foreign);
+    let before = snapshot(&w.device);
+    run(&w.device, &["policy", "import", p(&forged)]).refused(&["341025", "341024"]);
+    assert_eq!(snapshot(&w.device), before, "nothing saved changed");
+    let r = run(&w.device, &["policy", "list"]).ok();
+    assert!(r.stdout.contains("尚未导入"), "{}", r.stdout);
 }
