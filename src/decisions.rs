@@ -40,7 +40,9 @@ pub fn evaluate_households(
     let policy = policies.in_force(as_of)?;
     let shared = shared_id_numbers(households.iter());
     let results =
-        crate::engine::map_in_parallel(households, |h| evaluate(policy, h, &[], as_of, &shared));
+        crate::engine::map_in_parallel(households, |h| evaluate(policy, h, &[], as_of, &shared))
+            .into_iter()
+            .collect::<Result<_, _>>()?;
     Ok(Report { as_of, results })
 }
 
@@ -175,6 +177,6 @@ pub fn evaluate_one(
     let policy = policies.in_force(as_of)?;
     let shared_owned = store.id_numbers_shared_with_others(code)?;
     let shared = shared_owned.iter().map(String::as_str).collect();
-    let result = evaluate(policy, &household, &[], as_of, &shared);
+    let result = evaluate(policy, &household, &[], as_of, &shared)?;
     Ok((household, result))
 }

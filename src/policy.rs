@@ -198,6 +198,91 @@ pub enum PolicyError {
     /// No policy file given.
     #[error("没有提供政策文件")]
     Empty,
+    /// A figure left the range of exact decimals while evaluating a household
+    /// (only possible with parameters outside [`RANGES`]); nothing is decided.
+    #[error("按政策版本 {version} 评估户 {household} 时，{step}的计算结果超出数值范围，未作评估：请检查政策参数和该户的金额")]
+    Overflow {
+        /// The policy's `version`.
+        version: String,
+        /// The household's code.
+        household: String,
+        /// The step of the rules, in Chinese.
+        step: &'static str,
+    },
+}
+
+/// The values a policy amount or multiplier may take: generous, but finite,
+/// so that a typo or a forged file cannot put an absurd figure (0.01 yuan,
+/// 10^9 yuan, 7×10^28) into every household's evaluation. The table is
+/// [`RANGES`]; `docs/policy-format.md` lists it for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// Smallest value allowed (inclusive).
+    pub min: Decimal,
+    /// Largest value allowed (inclusive).
+    pub max: Decimal,
+    /// Unit named in messages (`元/人/月`, `倍`, empty for a fraction).
+    pub unit: &'static str,
+}
+
+impl Range {
+    /// Whether `value` lies in the range.
+    pub fn contains(&self, value: Decimal) -> bool {
+        self.min <= value && value <= self.max
+    }
+
+    /// The Chinese description of `value` being out of the range.
+    pub fn problem(&self, value: Decimal) -> String {
+        format!(
+            "的值 {value} 不在允许范围内：应在 {} 到 {}{} 之间",
+            self.min, self.max, self.unit
+        )
+    }
+}
+
+const fn range(min: u32, max: u32, unit: &'static str) -> Range {
+    Range {
+        min: Decimal::from_parts(min, 0, 0, false, 0),
+        max: Decimal::from_parts(max, 0, 0, false, 0),
+        unit,
+    }
+}
+
+/// The allowed range of each amount and multiplier of a policy, by key.
+///
+/// Standards: the lowest monthly 低保 standard in China is about 400 yuan
+/// (2024) and the highest about 1,500; 100 to 5,000 leaves room for decades
+/// of change. Multipliers: 低保边缘 and 低收入 lines are 1.5 to 2 × S in
+/// practice; 特困 basic living is at least 1.3 × S by national rule.
+pub const RANGES: &[(&str, Range)] = &[
+    (
+        "dibao.urban_standard_monthly",
+        range(100, 5_000, " 元/人/月"),
+    ),
+    (
+        "dibao.rural_standard_monthly",
+        range(100, 5_000, " 元/人/月"),
+    ),
+    ("dibao.min_household_benefit", range(0, 1_000, " 元/户/月")),
+    ("dibao.marginal_multiplier", range(1, 5, " 倍")),
+    ("dibao.low_income_multiplier", range(1, 5, " 倍")),
+    ("dibao.class_a_uplift", range(0, 1, "")),
+    ("dibao.class_b_uplift", range(0, 1, "")),
+    (
+        "dibao.employment_cost_monthly",
+        range(0, 2_000, " 元/人/月"),
+    ),
+    ("tekun.basic_multiplier", range(1, 5, " 倍")),
+    ("tekun.care_monthly.full", range(0, 5_000, " 元/人/月")),
+    ("tekun.care_monthly.partial", range(0, 5_000, " 元/人/月")),
+    ("tekun.care_monthly.none", range(0, 5_000, " 元/人/月")),
+    ("temp_aid.annual_cap", range(0, 500_000, " 元/户/年")),
+    ("temp_aid.township_limit", range(0, 500_000, " 元")),
+];
+
+/// The allowed range of the policy amount or multiplier `key`.
+pub fn range_of(key: &str) -> Option<Range> {
+    RANGES.iter().find(|(k, _)| *k == key).map(|(_, r)| *r)
 }
 
 impl Policy {
@@ -227,22 +312,19 @@ impl Policy {
             return Err(fail("version", "不能为空"));
         }
         let d = &self.dibao;
-        let one = Decimal::ONE;
-        let positive = [
+        // Every amount and multiplier within what a real county could use
+        // (docs/policy-format.md): a typo or a forged file of 0.01 or 7e28
+        // is refused here, before any evaluation multiplies with it.
+        let ranged = [
             ("dibao.urban_standard_monthly", d.urban_standard_monthly),
             ("dibao.rural_standard_monthly", d.rural_standard_monthly),
-            ("tekun.basic_multiplier", self.tekun.basic_multiplier),
-        ];
-        for (key, v) in positive {
-            if v.0 <= Decimal::ZERO {
-                return Err(fail(key, "必须大于0"));
-            }
-        }
-        let non_negative = [
             ("dibao.min_household_benefit", d.min_household_benefit),
+            ("dibao.marginal_multiplier", d.marginal_multiplier),
+            ("dibao.low_income_multiplier", d.low_income_multiplier),
             ("dibao.class_a_uplift", d.class_a_uplift),
             ("dibao.class_b_uplift", d.class_b_uplift),
             ("dibao.employment_cost_monthly", d.employment_cost_monthly),
+            ("tekun.basic_multiplier", self.tekun.basic_multiplier),
             ("tekun.care_monthly.full", self.tekun.care_monthly.full),
             (
                 "tekun.care_monthly.partial",
@@ -252,24 +334,18 @@ impl Policy {
             ("temp_aid.annual_cap", self.temp_aid.annual_cap),
             ("temp_aid.township_limit", self.temp_aid.township_limit),
         ];
-        for (key, v) in non_negative {
-            if v.0 < Decimal::ZERO {
-                return Err(fail(key, "不能为负数"));
+        for (key, v) in ranged {
+            let Some(range) = range_of(key) else {
+                continue;
+            };
+            if !range.contains(v.0) {
+                return Err(fail(key, &range.problem(v.0)));
             }
-        }
-        if d.marginal_multiplier.0 < one {
-            return Err(fail("dibao.marginal_multiplier", "不能小于1"));
         }
         if d.low_income_multiplier.0 < d.marginal_multiplier.0 {
             return Err(fail(
                 "dibao.low_income_multiplier",
                 "不能小于 dibao.marginal_multiplier",
-            ));
-        }
-        if d.class_a_uplift.0 > one || d.class_b_uplift.0 > one {
-            return Err(fail(
-                "dibao.class_a_uplift / class_b_uplift",
-                "增发比例应在0到1之间",
             ));
         }
         for (key, v) in [
@@ -391,3 +467,65 @@ impl PolicySet {
 
 /// The default policy shipped with the program (the public example county).
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../assets/policy-default.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in policy with the line of `leaf` set to `value`.
+    fn with(leaf: &str, value: &str) -> String {
+        DEFAULT_POLICY_TOML
+            .lines()
+            .map(|l| {
+                if l.split(' ').next() == Some(leaf) {
+                    format!("{leaf} = \"{value}\"\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_amount_outside_its_range_is_refused_naming_key_value_and_range() {
+        assert_eq!(RANGES.len(), 14);
+        for (key, range) in RANGES {
+            let leaf = key.rsplit('.').next().unwrap();
+            let above = (range.max + Decimal::ONE).to_string();
+            let text = with(leaf, &above);
+            assert!(text.contains(&above), "{key}");
+            let e = Policy::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(
+                e.contains(key) && e.contains(&above) && e.contains(&range.max.to_string()),
+                "{key}: {e}"
+            );
+            if range.min > Decimal::ZERO {
+                let below = (range.min - Decimal::new(1, 2)).to_string();
+                let e = Policy::from_toml(&with(leaf, &below), "p.toml")
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.contains(key) && e.contains(&below), "{key}: {e}");
+            }
+            // The bounds themselves are allowed (the multipliers' order aside).
+            if !key.ends_with("_multiplier") {
+                for edge in [range.min, range.max] {
+                    Policy::from_toml(&with(leaf, &edge.to_string()), "p.toml")
+                        .unwrap_or_else(|e| panic!("{key} = {edge}: {e}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn absurd_standards_are_refused() {
+        for v in ["0.01", "1000000000", "70000000000000000000000000000"] {
+            let e = Policy::from_toml(&with("rural_standard_monthly", v), "p.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("dibao.rural_standard_monthly") && e.contains("100 到 5000"),
+                "{v}: {e}"
+            );
+        }
+    }
+}

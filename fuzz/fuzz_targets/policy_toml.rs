@@ -1,7 +1,7 @@
 //! `bangfu.policy.v1` TOML from untrusted bytes: `Policy::from_toml`; a
 //! policy it accepts is then used to evaluate the public example households,
-//! so odd but accepted figures (zero standards, huge multipliers) reach the
-//! engine's arithmetic.
+//! so figures at the edges of the plausible ranges (docs/policy-format.md)
+//! reach the engine's arithmetic, which must never panic.
 #![no_main]
 
 use std::sync::OnceLock;

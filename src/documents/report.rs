@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::casefile::{special_groups, CaseFile, DueKind};
+use crate::csv_cell as cell;
 use crate::money::format_amount;
 use crate::pdf::{Align, Column, Document, PdfError, Table};
 
@@ -92,6 +93,9 @@ impl Summary {
 }
 
 /// The summary as CSV with BOM (Excel-ready): one section per table.
+///
+/// Every cell goes through [`crate::csv_cell`], so a village or cause that
+/// would start a formula is written as text.
 pub fn report_csv(s: &Summary) -> Result<Vec<u8>, csv::Error> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -99,8 +103,20 @@ pub fn report_csv(s: &Summary) -> Result<Vec<u8>, csv::Error> {
             .flexible(true)
             .from_writer(&mut out);
         w.write_record(["分组", "项目", "类别", "户数", "人数", "月发放金额（元）"])?;
+        // Villages and causes come from data: every cell goes through
+        // csv_cell; the last three columns are numbers bangfu wrote.
+        let mut row = |cells: [&str; 6]| {
+            let cells: [std::borrow::Cow<str>; 6] = std::array::from_fn(|i| {
+                if i >= 3 {
+                    cell::number(cells[i])
+                } else {
+                    cell::text(cells[i])
+                }
+            });
+            w.write_record(cells.iter().map(|c| c.as_bytes()))
+        };
         for ((village, status), c) in &s.by_village_status {
-            w.write_record([
+            row([
                 "村/社区",
                 village,
                 status,
@@ -110,7 +126,7 @@ pub fn report_csv(s: &Summary) -> Result<Vec<u8>, csv::Error> {
             ])?;
         }
         for (cause, c) in &s.by_cause {
-            w.write_record([
+            row([
                 "致困原因",
                 cause,
                 "",
@@ -120,9 +136,9 @@ pub fn report_csv(s: &Summary) -> Result<Vec<u8>, csv::Error> {
             ])?;
         }
         for (group, n) in &s.by_group {
-            w.write_record(["特殊群体", group, "", "", &n.to_string(), ""])?;
+            row(["特殊群体", group, "", "", &n.to_string(), ""])?;
         }
-        w.write_record([
+        row([
             "合计",
             "",
             "",
@@ -130,30 +146,13 @@ pub fn report_csv(s: &Summary) -> Result<Vec<u8>, csv::Error> {
             &s.total.persons.to_string(),
             &format_amount(s.total.monthly),
         ])?;
-        w.write_record([
-            "逾期",
-            "定期核查",
-            "",
-            &s.reviews_overdue.to_string(),
-            "",
-            "",
-        ])?;
-        w.write_record([
-            "逾期",
-            "入户走访",
-            "",
-            &s.visits_overdue.to_string(),
-            "",
-            "",
-        ])?;
-        w.write_record([
-            "逾期",
-            "帮扶措施",
-            "",
-            &s.measures_overdue.to_string(),
-            "",
-            "",
-        ])?;
+        for (what, n) in [
+            ("定期核查", s.reviews_overdue),
+            ("入户走访", s.visits_overdue),
+            ("帮扶措施", s.measures_overdue),
+        ] {
+            row(["逾期", what, "", &n.to_string(), "", ""])?;
+        }
         w.flush()?;
     }
     Ok(out)

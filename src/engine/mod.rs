@@ -25,7 +25,9 @@ use crate::policy::{Policy, PolicyError, PolicySet};
 /// Evaluates every household of one input as of `as_of`.
 ///
 /// `DUPLICATE_ID_NUMBER` is decided across the households given here.
-/// Fails only when no policy version is in force on `as_of`.
+/// Fails when no policy version is in force on `as_of`, or when a figure
+/// leaves the range of exact decimals ([`PolicyError::Overflow`], naming the
+/// policy and the household).
 pub fn evaluate_all(
     policies: &PolicySet,
     households: &[ParsedHousehold],
@@ -35,7 +37,9 @@ pub fn evaluate_all(
     let shared = shared_id_numbers(households.iter().map(|p| &p.household));
     let results = map_in_parallel(households, |p| {
         evaluate(policy, &p.household, &p.errors, as_of, &shared)
-    });
+    })
+    .into_iter()
+    .collect::<Result<_, _>>()?;
     Ok(Report { as_of, results })
 }
 
@@ -85,13 +89,19 @@ pub fn shared_id_numbers<'a>(households: impl Iterator<Item = &'a Household>) ->
 ///
 /// `errors` are the data errors found when reading it; `shared_ids` the ID
 /// numbers also held in another household (see [`shared_id_numbers`]).
+///
+/// All arithmetic is checked: a figure that leaves the range of exact
+/// decimals (possible only with parameters outside the policy's plausible
+/// ranges, or a policy built without [`Policy::from_toml`]) is
+/// [`PolicyError::Overflow`], naming the policy version, the household and
+/// the step — never a panic.
 pub fn evaluate(
     policy: &Policy,
     household: &Household,
     errors: &[DataError],
     as_of: NaiveDate,
     shared_ids: &HashSet<&str>,
-) -> EvalResult {
+) -> Result<EvalResult, PolicyError> {
     let mut errors = errors.to_vec();
     for (i, m) in household.members.iter().enumerate() {
         if m.born().is_some_and(|b| b > as_of) {
@@ -105,22 +115,62 @@ pub fn evaluate(
     if !errors.is_empty() {
         errors.sort();
         errors.dedup();
-        return EvalResult {
+        return Ok(EvalResult {
             id: household.id.clone(),
             status: Status::Invalid,
             errors,
             decision: None,
             policy_version: policy.version.clone(),
-        };
+        });
     }
-    let (status, decision) = Evaluation::new(policy, household, as_of).decide(shared_ids);
-    EvalResult {
+    let (status, decision) = Evaluation::new(policy, household, as_of)
+        .and_then(|e| e.decide(shared_ids))
+        .map_err(|Overflow(step)| PolicyError::Overflow {
+            version: policy.version.clone(),
+            household: household.id.clone(),
+            step,
+        })?;
+    Ok(EvalResult {
         id: household.id.clone(),
         status,
         errors,
         decision: Some(decision),
         policy_version: policy.version.clone(),
-    }
+    })
+}
+
+/// The step of the rules whose arithmetic left `Decimal`'s range.
+#[derive(Debug, Clone, Copy)]
+struct Overflow(&'static str);
+
+/// A figure, or the step where it overflowed.
+type Checked<T> = Result<T, Overflow>;
+
+/// `a × b`, or [`Overflow`] in `step`.
+fn mul(a: Decimal, b: Decimal, step: &'static str) -> Checked<Decimal> {
+    a.checked_mul(b).ok_or(Overflow(step))
+}
+
+/// `a + b`, or [`Overflow`] in `step`.
+fn add(a: Decimal, b: Decimal, step: &'static str) -> Checked<Decimal> {
+    a.checked_add(b).ok_or(Overflow(step))
+}
+
+/// `a − b`, or [`Overflow`] in `step`.
+fn sub(a: Decimal, b: Decimal, step: &'static str) -> Checked<Decimal> {
+    a.checked_sub(b).ok_or(Overflow(step))
+}
+
+/// `a ÷ b`, or [`Overflow`] in `step` (also for a zero `b`).
+fn div(a: Decimal, b: Decimal, step: &'static str) -> Checked<Decimal> {
+    a.checked_div(b).ok_or(Overflow(step))
+}
+
+/// The sum of `items`, or [`Overflow`] in `step`.
+fn sum(items: impl IntoIterator<Item = Decimal>, step: &'static str) -> Checked<Decimal> {
+    items
+        .into_iter()
+        .try_fold(Decimal::ZERO, |total, x| add(total, x, step))
 }
 
 /// What the steps need to know about one cohabiting member.
@@ -152,10 +202,11 @@ struct Evaluation<'a> {
 const TWELVE: Decimal = Decimal::from_parts(12, 0, 0, false, 0);
 
 impl<'a> Evaluation<'a> {
-    fn new(policy: &'a Policy, household: &'a Household, as_of: NaiveDate) -> Self {
+    fn new(policy: &'a Policy, household: &'a Household, as_of: NaiveDate) -> Checked<Self> {
         let (standard, standard_key) = policy.standard(household.hukou);
         let d = &policy.dibao;
-        let people: Vec<Person> = household
+        let employment_cap = mul(TWELVE, d.employment_cost_monthly.0, "就业成本扣除")?;
+        let people = household
             .cohabiting()
             .map(|(index, member)| {
                 // Validation guarantees a birth date; the fallback keeps this total.
@@ -171,33 +222,41 @@ impl<'a> Evaluation<'a> {
                 } else {
                     Class::C
                 };
-                let counted_income: Decimal = member
-                    .incomes
-                    .iter()
-                    .filter(|i| !policy.excluded.contains(&i.kind))
-                    .map(|i| i.annual)
-                    .sum();
-                let earned: Decimal = member
-                    .incomes
-                    .iter()
-                    .filter(|i| matches!(i.kind, IncomeKind::Wage | IncomeKind::Business))
-                    .map(|i| i.annual)
-                    .sum();
-                Person {
+                let counted_income = sum(
+                    member
+                        .incomes
+                        .iter()
+                        .filter(|i| !policy.excluded.contains(&i.kind))
+                        .map(|i| i.annual),
+                    "成员收入合计",
+                )?;
+                let earned = sum(
+                    member
+                        .incomes
+                        .iter()
+                        .filter(|i| matches!(i.kind, IncomeKind::Wage | IncomeKind::Business))
+                        .map(|i| i.annual),
+                    "成员工资和经营收入合计",
+                )?;
+                Ok(Person {
                     index,
                     member,
                     age,
                     class,
                     counted_income,
-                    employment_cost: earned.min(TWELVE * d.employment_cost_monthly.0),
-                    own_monthly: round_half_up(counted_income / TWELVE, 2),
+                    employment_cost: earned.min(employment_cap),
+                    own_monthly: round_half_up(div(counted_income, TWELVE, "本人月收入")?, 2),
                     severe,
-                }
+                })
             })
-            .collect();
+            .collect::<Checked<Vec<Person>>>()?;
         let n = Decimal::from(people.len());
-        let limit = Decimal::from(d.financial_asset_limit_months) * standard;
-        Evaluation {
+        let limit = mul(
+            Decimal::from(d.financial_asset_limit_months),
+            standard,
+            "金融资产限额",
+        )?;
+        Ok(Evaluation {
             policy,
             household,
             as_of,
@@ -208,12 +267,12 @@ impl<'a> Evaluation<'a> {
                 Hukou::Urban => "城市低保标准",
             },
             // financial / n ≤ limit, compared without dividing.
-            financial_ok: household.assets.financial <= limit * n,
+            financial_ok: household.assets.financial <= mul(limit, n, "金融资产限额")?,
             disqualifying_ok: household.assets.disqualifying.is_empty(),
             people,
             codes: Vec::new(),
             reasons: Vec::new(),
-        }
+        })
     }
 
     fn assets_ok(&self) -> bool {
@@ -243,14 +302,17 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn decide(mut self, shared_ids: &HashSet<&str>) -> (Status, Decision) {
+    fn decide(mut self, shared_ids: &HashSet<&str>) -> Checked<(Status, Decision)> {
         let s = self.standard;
         let d = &self.policy.dibao;
-        self.explain_assets();
+        self.explain_assets()?;
 
         // Step 1: 特困, per cohabiting member.
-        let tekun: Vec<Option<Decimal>> =
-            self.people.iter().map(|p| self.tekun_benefit(p)).collect();
+        let tekun = self
+            .people
+            .iter()
+            .map(|p| self.tekun_benefit(p))
+            .collect::<Checked<Vec<Option<Decimal>>>>()?;
         for (p, benefit) in self.people.iter().zip(&tekun) {
             if let Some(benefit) = benefit {
                 let (care, _) = self.policy.care(p.member.self_care);
@@ -314,19 +376,19 @@ impl<'a> Evaluation<'a> {
             Status::Tekun
         } else {
             let size = Decimal::from(rest.len());
-            let income: Decimal = rest.iter().map(|&i| self.people[i].counted_income).sum();
-            let cost: Decimal = rest.iter().map(|&i| self.people[i].employment_cost).sum();
-            let expenses: Decimal = self
-                .household
-                .expenses
-                .iter()
-                .filter(|e| self.policy.deductible.contains(&e.kind))
-                .map(|e| e.annual)
-                .sum();
-            let pci = round_half_up(
-                (income - cost - expenses).max(Decimal::ZERO) / (TWELVE * size),
-                2,
-            );
+            let step = "家庭月人均收入";
+            let income = sum(rest.iter().map(|&i| self.people[i].counted_income), step)?;
+            let cost = sum(rest.iter().map(|&i| self.people[i].employment_cost), step)?;
+            let expenses = sum(
+                self.household
+                    .expenses
+                    .iter()
+                    .filter(|e| self.policy.deductible.contains(&e.kind))
+                    .map(|e| e.annual),
+                step,
+            )?;
+            let counted = sub(sub(income, cost, step)?, expenses, step)?.max(Decimal::ZERO);
+            let pci = round_half_up(div(counted, mul(TWELVE, size, step)?, step)?, 2);
             decision.per_capita_income = Some(pci);
             let class = rest
                 .iter()
@@ -334,7 +396,7 @@ impl<'a> Evaluation<'a> {
                 .max()
                 .unwrap_or(Class::C);
             let enrollment = self.household.enrollment.as_ref().filter(|e| e.is_dibao());
-            let low_income_line = d.low_income_multiplier.0 * s;
+            let low_income_line = mul(d.low_income_multiplier.0, s, "低收入标准")?;
 
             if pci >= s {
                 self.note(
@@ -350,12 +412,16 @@ impl<'a> Evaluation<'a> {
             }
             if pci < s && self.assets_ok() {
                 // Step 3: 低保.
-                let gap = s - pci;
-                let uplift: Decimal = rest
-                    .iter()
-                    .map(|&i| gap * self.uplift(self.people[i].class))
-                    .sum();
-                let computed = self.round_benefit(gap * size + uplift);
+                let step = "低保补差";
+                let gap = sub(s, pci, step)?;
+                let uplift = rest.iter().try_fold(Decimal::ZERO, |total, &i| {
+                    add(
+                        total,
+                        mul(gap, self.uplift(self.people[i].class), step)?,
+                        step,
+                    )
+                })?;
+                let computed = self.round_benefit(add(mul(gap, size, step)?, uplift, step)?);
                 let min = d.min_household_benefit.0;
                 let benefit = computed.max(min);
                 let (a, b) = rest
@@ -376,9 +442,9 @@ impl<'a> Evaluation<'a> {
                         yuan(gap),
                         rest.len(),
                         a,
-                        (d.class_a_uplift.0 * Decimal::ONE_HUNDRED).normalize(),
+                        mul(d.class_a_uplift.0, Decimal::ONE_HUNDRED, step)?.normalize(),
                         b,
-                        (d.class_b_uplift.0 * Decimal::ONE_HUNDRED).normalize(),
+                        mul(d.class_b_uplift.0, Decimal::ONE_HUNDRED, step)?.normalize(),
                         yuan(computed),
                         d.benefit_rounding.zh()
                     ),
@@ -451,19 +517,18 @@ impl<'a> Evaluation<'a> {
                             started, d.gradual_exit_months, exit_at
                         ),
                     );
-                    self.step5(pci, &rest, &mut members)
+                    self.step5(pci, &rest, &mut members)?
                 }
             } else {
-                self.step5(pci, &rest, &mut members)
+                self.step5(pci, &rest, &mut members)?
             }
         };
 
         // Step 6: 临时救助.
-        decision.temp_aid = self
-            .household
-            .temp_aid
-            .as_ref()
-            .map(|t| self.temp_aid(t.requested, t.granted_this_year));
+        decision.temp_aid = match self.household.temp_aid.as_ref() {
+            Some(t) => Some(self.temp_aid(t.requested, t.granted_this_year)?),
+            None => None,
+        };
 
         // Step 7: the same ID number in another household.
         let household = self.household;
@@ -481,23 +546,34 @@ impl<'a> Evaluation<'a> {
             }
         }
 
-        decision.total_monthly = decision.monthly_benefit
-            + members
+        let step = "每月合计";
+        decision.total_monthly =
+            members
                 .iter()
-                .map(|m| m.tekun_benefit + m.single_person_benefit)
-                .sum::<Decimal>();
+                .try_fold(decision.monthly_benefit, |total, m| {
+                    add(
+                        total,
+                        add(m.tekun_benefit, m.single_person_benefit, step)?,
+                        step,
+                    )
+                })?;
         decision.members = members;
         decision.codes = self.codes;
         decision.reasons = self.reasons;
-        (status, decision)
+        Ok((status, decision))
     }
 
     /// Step 5: 低保边缘 (with 单人保), 低收入, or not eligible.
-    fn step5(&mut self, pci: Decimal, rest: &[usize], members: &mut [MemberOutcome]) -> Status {
+    fn step5(
+        &mut self,
+        pci: Decimal,
+        rest: &[usize],
+        members: &mut [MemberOutcome],
+    ) -> Checked<Status> {
         let s = self.standard;
         let d = &self.policy.dibao;
-        let marginal_line = d.marginal_multiplier.0 * s;
-        let low_income_line = d.low_income_multiplier.0 * s;
+        let marginal_line = mul(d.marginal_multiplier.0, s, "低保边缘标准")?;
+        let low_income_line = mul(d.low_income_multiplier.0, s, "低收入标准")?;
         if pci < marginal_line && self.assets_ok() {
             self.note(
                 Code::Marginal,
@@ -513,8 +589,13 @@ impl<'a> Evaluation<'a> {
             for &i in rest {
                 let p = &self.people[i];
                 if (p.severe || p.member.serious_illness) && p.own_monthly < s {
-                    let benefit = self
-                        .round_benefit((s - p.own_monthly) * (Decimal::ONE + self.uplift(p.class)));
+                    let step = "单人保补差";
+                    let gap = sub(s, p.own_monthly, step)?;
+                    let benefit = self.round_benefit(mul(
+                        gap,
+                        add(Decimal::ONE, self.uplift(p.class), step)?,
+                        step,
+                    )?);
                     let text = format!(
                         "{}为{}，本人月收入{}元低于{}{}元，单人纳入低保：补差{}元，{}类增发后每月{}元",
                         p.member.name,
@@ -522,7 +603,7 @@ impl<'a> Evaluation<'a> {
                         yuan(p.own_monthly),
                         self.standard_name,
                         yuan(s),
-                        yuan(s - p.own_monthly),
+                        yuan(gap),
                         class_zh(p.class),
                         yuan(benefit)
                     );
@@ -534,7 +615,7 @@ impl<'a> Evaluation<'a> {
                     }
                 }
             }
-            Status::Marginal
+            Ok(Status::Marginal)
         } else if pci <= low_income_line && self.assets_ok() {
             self.note(
                 Code::LowIncome,
@@ -547,7 +628,7 @@ impl<'a> Evaluation<'a> {
                     d.low_income_multiplier.0
                 ),
             );
-            Status::LowIncome
+            Ok(Status::LowIncome)
         } else {
             if pci > low_income_line {
                 self.reasons.push(Reason {
@@ -560,19 +641,25 @@ impl<'a> Evaluation<'a> {
                     policy_key: Some("dibao.low_income_multiplier"),
                 });
             }
-            Status::Ineligible
+            Ok(Status::Ineligible)
         }
     }
 
-    fn explain_assets(&mut self) {
+    fn explain_assets(&mut self) -> Checked<()> {
         if !self.financial_ok {
+            let step = "金融资产限额";
             let n = Decimal::from(self.people.len());
             let d = &self.policy.dibao;
             let per_capita = if n.is_zero() {
                 self.household.assets.financial
             } else {
-                self.household.assets.financial / n
+                div(self.household.assets.financial, n, step)?
             };
+            let limit = mul(
+                Decimal::from(d.financial_asset_limit_months),
+                self.standard,
+                step,
+            )?;
             self.note(
                 Code::AssetFinancialOverLimit,
                 Some("dibao.financial_asset_limit_months"),
@@ -582,7 +669,7 @@ impl<'a> Evaluation<'a> {
                     yuan(per_capita),
                     d.financial_asset_limit_months,
                     self.standard_name,
-                    yuan(Decimal::from(d.financial_asset_limit_months) * self.standard)
+                    yuan(limit)
                 ),
             );
         }
@@ -600,10 +687,11 @@ impl<'a> Evaluation<'a> {
                 format!("家庭拥有不符合条件的财产：{}", tags.join("、")),
             );
         }
+        Ok(())
     }
 
     /// Step 1 for one person: the 特困 benefit, or `None`.
-    fn tekun_benefit(&self, p: &Person) -> Option<Decimal> {
+    fn tekun_benefit(&self, p: &Person) -> Checked<Option<Decimal>> {
         let t = &self.policy.tekun;
         let no_capacity = p.age >= t.min_age as i32
             || p.age < t.max_child_age as i32
@@ -616,9 +704,11 @@ impl<'a> Evaluation<'a> {
             .is_some_and(|list| list.iter().all(|s| !s.capable));
         if no_capacity && p.own_monthly < self.standard && no_supporter && self.assets_ok() {
             let (care, _) = self.policy.care(p.member.self_care);
-            Some(self.round_benefit(self.standard * t.basic_multiplier.0 + care))
+            let step = "特困供养金";
+            let basic = mul(self.standard, t.basic_multiplier.0, step)?;
+            Ok(Some(self.round_benefit(add(basic, care, step)?)))
         } else {
-            None
+            Ok(None)
         }
     }
 
@@ -635,9 +725,9 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn temp_aid(&mut self, requested: Decimal, granted: Decimal) -> TempAidOutcome {
+    fn temp_aid(&mut self, requested: Decimal, granted: Decimal) -> Checked<TempAidOutcome> {
         let t = &self.policy.temp_aid;
-        let remaining = (t.annual_cap.0 - granted).max(Decimal::ZERO);
+        let remaining = sub(t.annual_cap.0, granted, "临时救助")?.max(Decimal::ZERO);
         let grantable = requested.min(remaining);
         let approval_level = if grantable.is_zero() {
             ApprovalLevel::None
@@ -670,10 +760,10 @@ impl<'a> Evaluation<'a> {
                 ),
             );
         }
-        TempAidOutcome {
+        Ok(TempAidOutcome {
             grantable,
             approval_level,
-        }
+        })
     }
 }
 
@@ -707,7 +797,92 @@ pub fn disqualifying_zh(tag: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::map_in_parallel;
+    use super::*;
+    use crate::policy::{Dec, DEFAULT_POLICY_TOML};
+
+    /// One rural household: a worker, a 70-year-old without capacity or
+    /// supporters (特困), a seriously ill member (单人保), 临时救助 asked.
+    const HOUSEHOLDS: &str = r#"{"format": "bangfu.household.v1", "households": [{
+        "id": "OVF-001", "region_code": "341024", "village": "田心寨村", "hukou": "rural",
+        "members": [
+            {"name": "甲", "id_number": "341024198104120119", "relation": "self",
+             "disability": null, "serious_illness": false, "work_capacity": "full",
+             "self_care": "full", "incomes": [{"kind": "wage", "annual": "3600"}]},
+            {"name": "乙", "birth_date": "1950-01-01", "relation": "parent",
+             "disability": null, "serious_illness": false, "work_capacity": "none",
+             "self_care": "partial", "supporters": [], "incomes": []},
+            {"name": "丙", "birth_date": "1990-01-01", "relation": "spouse",
+             "disability": null, "serious_illness": true, "work_capacity": "none",
+             "self_care": "full", "incomes": []}
+        ],
+        "expenses": [{"kind": "medical", "annual": "1200"}],
+        "assets": {"financial": "1000", "disqualifying": []},
+        "temp_aid": {"requested": "3000", "granted_this_year": "0"}
+    }]}"#;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// With a parameter far outside the policy's ranges (set behind the
+    /// loader's back), evaluation is an error naming the policy version and
+    /// the household — for every parameter the arithmetic uses — never a
+    /// panic.
+    #[test]
+    fn overflow_is_an_error_naming_policy_and_household_not_a_panic() {
+        let households = crate::household_json::parse_file(HOUSEHOLDS).unwrap();
+        assert!(
+            households[0].errors.is_empty(),
+            "{:?}",
+            households[0].errors
+        );
+        let base = Policy::from_toml(DEFAULT_POLICY_TOML, "内置政策").unwrap();
+        let as_of = date("2026-12-01");
+        let ok = evaluate_all(
+            &PolicySet::new(vec![base.clone()]).unwrap(),
+            &households,
+            as_of,
+        )
+        .expect("the built-in policy evaluates");
+        assert_eq!(ok.results.len(), 1);
+
+        let huge = Dec(Decimal::MAX);
+        type Setter = fn(&mut Policy, Dec);
+        let setters: [(&str, Setter); 6] = [
+            ("rural_standard_monthly", |p, v| {
+                p.dibao.rural_standard_monthly = v
+            }),
+            ("employment_cost_monthly", |p, v| {
+                p.dibao.employment_cost_monthly = v
+            }),
+            ("basic_multiplier", |p, v| p.tekun.basic_multiplier = v),
+            ("low_income_multiplier", |p, v| {
+                p.dibao.low_income_multiplier = v
+            }),
+            ("care_monthly.partial", |p, v| {
+                p.tekun.care_monthly.partial = v
+            }),
+            ("class_a_uplift", |p, v| p.dibao.class_a_uplift = v),
+        ];
+        for (key, set) in setters {
+            let mut policy = base.clone();
+            policy.version = format!("溢出-{key}");
+            set(&mut policy, huge);
+            let policies = PolicySet::new(vec![policy]).unwrap();
+            let result = std::panic::catch_unwind(|| evaluate_all(&policies, &households, as_of));
+            let e = match result {
+                Ok(Err(e)) => e,
+                Ok(Ok(_)) => panic!("{key}: an overflowing policy was evaluated"),
+                Err(_) => panic!("{key}: evaluation panicked"),
+            };
+            assert!(matches!(e, PolicyError::Overflow { .. }), "{key}: {e}");
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("溢出-{key}")) && text.contains("OVF-001"),
+                "{key}: {text}"
+            );
+        }
+    }
 
     #[test]
     fn parallel_map_keeps_input_order() {

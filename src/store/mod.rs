@@ -73,6 +73,11 @@ pub enum StoreError {
         cipher::MIN_NEW_PASSPHRASE_CHARS
     )]
     WeakPassphrase,
+    /// A signed policy no newer than the one held for its effective date
+    /// (importing it would undo the county's later decision), described in
+    /// Chinese with both versions and signing times.
+    #[error("{0}")]
+    OlderPolicy(String),
     /// The file could not be created or opened.
     #[error("无法打开数据库文件 {path}：{problem}")]
     Open {

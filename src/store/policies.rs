@@ -5,6 +5,7 @@
 //! before it was saved, and is parsed again on every read so that what is
 //! evaluated is exactly what the county signed.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::{Result, Store, StoreError};
@@ -39,37 +40,81 @@ pub enum PolicySaved {
     Replaced(String),
 }
 
+/// How a signing time is written in the store: UTC, milliseconds, so that
+/// the text sorts as the time does.
+fn signed_at_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 impl Store {
-    /// Saves a policy the county signed (checked by the caller), replacing
-    /// the one of the same effective date if there is one.
-    pub fn save_policy(&mut self, policy: &Policy, toml: &str) -> Result<PolicySaved> {
+    /// Saves a policy the county signed at `signed_at` (signature and
+    /// content checked by the caller), replacing the one of the same
+    /// effective date if there is one — but only by a newer one.
+    ///
+    /// The same text again changes nothing. A different policy signed no
+    /// later than the one held for that date is refused
+    /// ([`StoreError::OlderPolicy`]): an older signed file carried in again
+    /// must not bring back a standard the county has since changed. A held
+    /// policy without a signing time (imported before it was kept) counts
+    /// as the oldest.
+    pub fn save_policy(
+        &mut self,
+        policy: &Policy,
+        toml: &str,
+        signed_at: DateTime<Utc>,
+    ) -> Result<PolicySaved> {
         let tx = self.conn.transaction()?;
-        let previous: Option<(String, String)> = tx
+        let effective_from = policy.effective_from.to_string();
+        let previous: Option<(String, String, Option<String>)> = tx
             .query_row(
-                "SELECT version, toml FROM policies WHERE effective_from = ?1",
-                [policy.effective_from.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT version, toml, signed_at FROM policies WHERE effective_from = ?1",
+                [&effective_from],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        if previous.as_ref().is_some_and(|(_, text)| text == toml) {
-            return Ok(PolicySaved::Unchanged);
+        if let Some((held_version, held_toml, held_signed_at)) = &previous {
+            if *held_toml == toml {
+                return Ok(PolicySaved::Unchanged);
+            }
+            if let Some(held_text) = held_signed_at {
+                let held = DateTime::parse_from_rfc3339(held_text)
+                    .map_err(|e| StoreError::Corrupt {
+                        place: format!("policies/{effective_from}/signed_at"),
+                        problem: format!("签发时间 \"{held_text}\" 无法解析：{e}"),
+                    })?
+                    .with_timezone(&Utc);
+                if signed_at <= held {
+                    let relation = if signed_at < held {
+                        "比已有的早"
+                    } else {
+                        "与已有的同时签发而内容不同"
+                    };
+                    return Err(StoreError::OlderPolicy(format!(
+                        "{effective_from} 起生效的政策已有 {held_version}（县里签发于 {}）；这份 {} 签发于 {}，{relation}，不能替换它（如需改回，请县里重新签发）",
+                        signed_at_text(held),
+                        policy.version,
+                        signed_at_text(signed_at),
+                    )));
+                }
+            }
         }
         tx.execute(
-            "INSERT INTO policies (effective_from, version, region_code, toml, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO policies (effective_from, version, region_code, toml, imported_at, signed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(effective_from) DO UPDATE SET version = excluded.version,
                  region_code = excluded.region_code, toml = excluded.toml,
-                 imported_at = excluded.imported_at",
+                 imported_at = excluded.imported_at, signed_at = excluded.signed_at",
             params![
-                policy.effective_from.to_string(),
+                effective_from,
                 policy.version,
                 policy.region_code,
                 toml,
                 chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                signed_at_text(signed_at),
             ],
         )?;
         tx.commit()?;
-        Ok(previous.map_or(PolicySaved::Added, |(version, _)| {
+        Ok(previous.map_or(PolicySaved::Added, |(version, _, _)| {
             PolicySaved::Replaced(version)
         }))
     }
@@ -128,6 +173,12 @@ mod tests {
     use super::*;
     use crate::store::Passphrase;
 
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
     /// The built-in policy under another version, date and urban standard.
     fn policy(version: &str, effective_from: &str, urban: &str) -> (Policy, String) {
         let text: String = DEFAULT_POLICY_TOML
@@ -155,16 +206,27 @@ mod tests {
         let (a, a_text) = policy("2027-A", "2027-01-01", "900");
         let (b, b_text) = policy("2027-B", "2027-01-01", "950");
         let (c, c_text) = policy("2028", "2028-01-01", "1000");
-        assert_eq!(store.save_policy(&a, &a_text).unwrap(), PolicySaved::Added);
-        assert_eq!(store.save_policy(&c, &c_text).unwrap(), PolicySaved::Added);
+        let (t1, t2) = (at("2026-10-01T08:00:00Z"), at("2026-11-01T08:00:00Z"));
         assert_eq!(
-            store.save_policy(&b, &b_text).unwrap(),
+            store.save_policy(&a, &a_text, t1).unwrap(),
+            PolicySaved::Added
+        );
+        assert_eq!(
+            store.save_policy(&c, &c_text, t1).unwrap(),
+            PolicySaved::Added
+        );
+        assert_eq!(
+            store.save_policy(&b, &b_text, t2).unwrap(),
             PolicySaved::Replaced("2027-A".into())
         );
         assert_eq!(
-            store.save_policy(&b, &b_text).unwrap(),
+            store.save_policy(&b, &b_text, t2).unwrap(),
             PolicySaved::Unchanged
         );
+        // A was signed before B: it does not come back.
+        let e = store.save_policy(&a, &a_text, t1).unwrap_err();
+        assert!(matches!(e, StoreError::OlderPolicy(_)), "{e}");
+        assert!(e.to_string().contains("2027-B"), "{e}");
 
         let (set, source) = store.policy_set().unwrap();
         assert_eq!(source, PolicySource::Imported);
@@ -176,5 +238,44 @@ mod tests {
         // Before the first imported policy nothing is in force: the built-in
         // example county's standards are not used for a real county.
         assert!(set.in_force(d("2026-12-31")).is_err());
+    }
+
+    #[test]
+    fn a_policy_signed_at_the_same_time_or_earlier_is_refused_and_unsigned_rows_are_oldest() {
+        let dir = tempfile::tempdir().unwrap();
+        let pass = Passphrase::new("测试口令 123456");
+        let path = dir.path().join("s.sqlite");
+        let mut store = Store::open(&path, &pass).unwrap();
+        let (a, a_text) = policy("2027-A", "2027-01-01", "900");
+        let (b, b_text) = policy("2027-B", "2027-01-01", "950");
+        let t = at("2026-10-01T08:00:00.123Z");
+        store.save_policy(&b, &b_text, t).unwrap();
+        let rows = || {
+            let conn = crate::store::open_connection(&path, &pass).unwrap();
+            conn.query_row(
+                "SELECT group_concat(version || '|' || COALESCE(signed_at, '-')) FROM policies",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(rows(), "2027-B|2026-10-01T08:00:00.123Z");
+        // Same time, other text: which is newer cannot be told; refused.
+        let e = store.save_policy(&a, &a_text, t).unwrap_err();
+        assert!(e.to_string().contains("同时签发"), "{e}");
+        assert_eq!(rows(), "2027-B|2026-10-01T08:00:00.123Z");
+
+        // A row imported before signing times were kept is the oldest.
+        store
+            .conn
+            .execute("UPDATE policies SET signed_at = NULL", [])
+            .unwrap();
+        assert_eq!(
+            store
+                .save_policy(&a, &a_text, at("2020-01-01T00:00:00Z"))
+                .unwrap(),
+            PolicySaved::Replaced("2027-B".into())
+        );
+        assert_eq!(rows(), "2027-A|2020-01-01T00:00:00.000Z");
     }
 }

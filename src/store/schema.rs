@@ -229,6 +229,12 @@ CREATE TABLE policies (
     imported_at    TEXT NOT NULL
 );
 "#,
+    r#"
+-- When the county signed each policy (the signed manifest's `created_at`,
+-- UTC): an import older than what is held for its date is refused. Policies
+-- imported before this column existed have none and count as the oldest.
+ALTER TABLE policies ADD COLUMN signed_at TEXT;
+"#,
 ];
 
 /// Schema version this program writes.

@@ -15,7 +15,7 @@ use super::identity::PublicKey;
 use super::sealed::{self, PayloadInfo};
 use super::{reject, Result, SyncError};
 use crate::policy::Policy;
-use crate::store::{PolicySaved, Store};
+use crate::store::{PolicySaved, Store, StoreError};
 
 /// `format` of a signed policy file.
 pub const FORMAT: &str = "bangfu.policy-file.v1";
@@ -89,9 +89,12 @@ pub fn publish(county: &County, policy: &Path, out: &Path) -> Result<PolicyManif
     Ok(m)
 }
 
-/// Accepts a signed policy file on a device: checks the county's signature
-/// and the policy itself, then keeps it in the store, where evaluations
-/// pick it up from its effective date on ([`Store::policy_set`]).
+/// Accepts a signed policy file on a device: checks the county's signature,
+/// the policy itself (its plausible ranges included), that the policy is
+/// for the signing county's region, and that it is newer (by the signed
+/// `created_at`) than the policy held for the same effective date; then
+/// keeps it in the store, where evaluations pick it up from its effective
+/// date on ([`Store::policy_set`]). Anything refused changes nothing.
 pub fn import(store: &mut Store, path: &Path) -> Result<(PolicyManifest, Policy, PolicySaved)> {
     let what = "政策文件";
     let Some(county) = county_key(store)? else {
@@ -119,6 +122,26 @@ pub fn import(store: &mut Store, path: &Path) -> Result<(PolicyManifest, Policy,
     if policy.version != m.policy_version || policy.effective_from.to_string() != m.effective_from {
         return Err(reject(path, "政策内容的版本或生效日期与清单不符"));
     }
-    let saved = store.save_policy(&policy, &text)?;
+    if policy.region_code != m.region {
+        return Err(reject(
+            path,
+            format!(
+                "政策内容的 region_code 是 {}，而签发它的是 {} 的县级密钥：县里只能为本县签发政策",
+                policy.region_code, m.region
+            ),
+        ));
+    }
+    let signed_at = chrono::DateTime::parse_from_rfc3339(&m.created_at)
+        .map_err(|_| {
+            reject(
+                path,
+                format!("清单中的签发时间 \"{}\" 不是有效的时间", m.created_at),
+            )
+        })?
+        .with_timezone(&chrono::Utc);
+    let saved = match store.save_policy(&policy, &text, signed_at) {
+        Err(StoreError::OlderPolicy(problem)) => return Err(reject(path, problem)),
+        other => other?,
+    };
     Ok((m, policy, saved))
 }
