@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod demo;
 pub mod documents;
 pub mod engine;
+pub mod files;
 pub mod household_json;
 pub mod id_number;
 mod jpeg;

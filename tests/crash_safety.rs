@@ -27,7 +27,7 @@ use bangfu::store::Store;
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 /// Every store in these tests is encrypted with this passphrase.
 const PASSPHRASE: &str = "村里的口令 2026";
-const ROSTER_EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/roster-example.csv");
+const ROSTER_EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/roster-example.csv");
 const AS_OF: &str = "2026-06-01";
 const DEFAULT_RUNS: usize = 500;
 const DEFAULT_SEED: u64 = 0x6261_6e67_6675_c0de;

@@ -2603,7 +2603,8 @@ fn empty_household_list_is_fine() {
 fn base_policy_parses() {
     Pol::base().parse().expect("base policy");
     let public = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cases/public/policy.toml"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/cases/public/policy.toml"),
     );
     if let Ok(text) = public {
         Policy::from_toml(&text, "public").expect("public policy");

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 fn shared_cases() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cases/public")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cases/public")
 }
 
 #[test]

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 const PASSPHRASE: &str = "政策核对口令 2026";
-const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/policy-default.toml");
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/policy-default.toml");
 /// 7×10^28, just below the largest exact decimal: any product with it overflows.
 const ABSURD: &str = "70000000000000000000000000000";
 

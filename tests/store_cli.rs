@@ -19,11 +19,11 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 const PUBLIC_HOUSEHOLDS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/cases/public/households.json"
+    "/../../shared/cases/public/households.json"
 );
 const PUBLIC_POLICY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/cases/public/policy.toml"
+    "/../../shared/cases/public/policy.toml"
 );
 
 // ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 /// Every store in these tests is encrypted with this passphrase.
 const PASSPHRASE: &str = "村里的口令 2026";
-const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/policy-default.toml");
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/policy-default.toml");
 
 // ---------------------------------------------------------------------------
 // Running the binary

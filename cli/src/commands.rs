@@ -26,22 +26,10 @@ fn write_out(out: Option<&Path>, bytes: &[u8]) -> CliResult {
     }
 }
 
-/// Writes through a temporary file and a rename, so a crash never leaves half a file.
+/// Writes a file the user asked for (see [`bangfu::files`]).
 pub(super) fn write_file_atomically(path: &Path, bytes: &[u8]) -> CliResult {
-    let fail = |e: std::io::Error| CliError::failure(format!("无法写入 {}：{e}", path.display()));
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("bangfu")
-    ));
-    std::fs::write(&tmp, bytes).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    bangfu::files::write_atomically(path, bytes, bangfu::files::Access::Normal)
+        .map_err(|e| CliError::failure(format!("无法写入 {}：{e}", path.display())))
 }
 
 pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {

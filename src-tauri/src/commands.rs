@@ -413,7 +413,7 @@ pub(crate) fn write_and_open(
     let path: PathBuf = state.print_dir.join(name);
     std::fs::create_dir_all(&state.print_dir)
         .map_err(|e| CommandError::new(format!("无法创建打印目录：{e}")))?;
-    std::fs::write(&path, bytes)
+    bangfu::files::write_atomically(&path, bytes, bangfu::files::Access::OwnerOnly)
         .map_err(|e| CommandError::new(format!("无法写入 {}：{e}", path.display())))?;
     if std::env::var_os("BANGFU_NO_OPEN").is_none() {
         // A missing PDF viewer is not a failure: the file is there to print.

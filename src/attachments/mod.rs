@@ -240,7 +240,8 @@ pub fn export_all(store: &Store, household: &str, dir: &Path) -> Result<Vec<Path
             .blob(&a.sha256)?
             .ok_or_else(|| StoreError::NotFound(format!("附件 {} 的内容", a.id)))?;
         let path = dir.join(a.file_name(household));
-        std::fs::write(&path, &bytes).map_err(|e| io_failure(&path, e))?;
+        crate::files::write_atomically(&path, &bytes, crate::files::Access::Normal)
+            .map_err(|e| io_failure(&path, e))?;
         written.push(path);
     }
     Ok(written)

@@ -3,6 +3,7 @@
 //! restoring one. Each writes a temporary file beside its target, syncs it
 //! and renames it into place, so a crash leaves the old file or the new one.
 
+use crate::files;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -84,19 +85,15 @@ fn path_text(path: &Path) -> Result<&str> {
     })
 }
 
-/// Makes a finished temporary file durable and moves it to `target`.
-fn sync_and_rename(tmp: &Path, target: &Path) -> Result<()> {
-    std::fs::File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| io_error(tmp, e))?;
-    std::fs::rename(tmp, target).map_err(|e| io_error(target, e))?;
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // Makes the rename itself durable; not every platform can open a folder.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+/// A new temporary file beside `target` (see [`crate::files`]), empty: the
+/// copy is written into it, then [`commit`]ted over `target`.
+fn temp_beside(target: &Path) -> Result<(PathBuf, std::fs::File)> {
+    files::temp_beside(target, files::Access::Normal).map_err(|e| io_error(target, e))
+}
+
+/// Makes the finished temporary file durable and moves it to `target`.
+fn commit(tmp: &Path, target: &Path) -> Result<()> {
+    files::commit(tmp, target).map_err(|e| io_error(target, e))
 }
 
 /// Refuses to go on while `<db>-wal` still holds pages (another program has
@@ -126,11 +123,8 @@ pub(super) fn encrypt_plain_file(path: &Path, passphrase: &Passphrase) -> Result
     }
     let salt = cipher::new_salt().map_err(|e| io_error(path, e))?;
     let key = cipher::key_literal(passphrase, &salt).map_err(StoreError::Invalid)?;
-    let tmp = with_suffix(path, ".encrypting");
-    if tmp.exists() {
-        std::fs::remove_file(&tmp).map_err(|e| io_error(&tmp, e))?;
-    }
-    {
+    let (tmp, _) = temp_beside(path)?;
+    let encrypted = (|| -> Result<()> {
         let conn = Connection::open(path).map_err(|e| io_error_sqlite(path, e))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let bangfu_tables: i64 = conn.query_row(
@@ -154,10 +148,14 @@ pub(super) fn encrypt_plain_file(path: &Path, passphrase: &Passphrase) -> Result
         conn.execute_batch(&format!(
             "PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"
         ))?;
+        drop(conn);
+        clear_side_files(path)?;
+        commit(&tmp, path)
+    })();
+    if encrypted.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    clear_side_files(path)?;
-    sync_and_rename(&tmp, path)?;
-    Ok(salt)
+    encrypted.map(|()| salt)
 }
 
 fn io_error_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
@@ -216,7 +214,7 @@ impl Store {
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
         }
-        let tmp = with_suffix(out, ".partial");
+        let (tmp, _) = temp_beside(out)?;
         let result = (|| -> Result<CopyInfo> {
             let mut copy = Connection::open(&tmp).map_err(|e| io_error_sqlite(&tmp, e))?;
             copy.pragma_update(None, "key", key.as_str())?;
@@ -227,7 +225,7 @@ impl Store {
             check_copy(&copy, out)?;
             let info = copy_info(&copy, &tmp)?;
             drop(copy);
-            sync_and_rename(&tmp, out)?;
+            commit(&tmp, out)?;
             Ok(info)
         })();
         if result.is_err() {
@@ -286,8 +284,15 @@ pub fn restore(file: &Path, db: &Path, passphrase: &Passphrase) -> Result<Restor
             db.display()
         )));
     }
-    let tmp = with_suffix(db, ".restoring");
-    std::fs::copy(file, &tmp).map_err(|e| io_error(&tmp, e))?;
+    let (tmp, mut copy) = temp_beside(db)?;
+    let copied = std::fs::File::open(file)
+        .and_then(|mut from| std::io::copy(&mut from, &mut copy))
+        .map_err(|e| io_error(file, e));
+    drop(copy);
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     let previous = if db.exists() {
         let aside = unused_aside_name(db);
         // The write-ahead log travels with its file, so the old store stays whole.
@@ -303,7 +308,7 @@ pub fn restore(file: &Path, db: &Path, passphrase: &Passphrase) -> Result<Restor
     } else {
         None
     };
-    sync_and_rename(&tmp, db)?;
+    commit(&tmp, db)?;
     let store = Store::open(db, passphrase)?;
     let info = copy_info(&store.conn, db)?;
     Ok(Restored { info, previous })

@@ -130,10 +130,8 @@ fn read_key_file(path: &Path, seal: Option<&SealKey>) -> Result<Zeroizing<String
     match seal {
         _ if !text.starts_with(SEALED_HEADER) => {
             if let Some(seal) = seal {
-                let tmp = path.with_extension("sealing");
-                let _ = std::fs::remove_file(&tmp);
-                write_private(&tmp, &seal.seal(&text)?)?;
-                std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+                let sealed = seal.seal(&text)?;
+                super::write_file(path, sealed.as_bytes(), crate::files::Access::OwnerOnly)?;
             }
             Ok(text)
         }
@@ -327,9 +325,10 @@ impl KeySet {
             &seal.seal(&keys.signing.secret_file_text()?)?,
         )?;
         write_private(&dir.join(format!("{prefix}.age")), &seal.seal(&age_text)?)?;
-        super::write_atomically(
+        super::write_file(
             &dir.join(format!("{prefix}.pub")),
             keys.signing.public().to_file_text().as_bytes(),
+            crate::files::Access::Normal,
         )?;
         Ok(keys)
     }

@@ -114,24 +114,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-/// Writes `bytes` through a temporary file in the same folder and a rename,
-/// so a crash never leaves half a file under the final name.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("bangfu");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| io_error(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_error(path, e)
-    })
+/// Writes a sync file (see [`crate::files`]).
+pub(crate) fn write_file(path: &Path, bytes: &[u8], access: crate::files::Access) -> Result<()> {
+    crate::files::write_atomically(path, bytes, access).map_err(|e| io_error(path, e))
 }
 
 /// Size of the file at `path`, rejecting anything over [`MAX_FILE_BYTES`] before it is read.

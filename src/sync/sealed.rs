@@ -62,7 +62,11 @@ pub fn write(
     if let Some(p) = payload {
         members.push(p);
     }
-    super::write_atomically(path, &container::to_bytes(&members))
+    super::write_file(
+        path,
+        &container::to_bytes(&members),
+        crate::files::Access::Normal,
+    )
 }
 
 /// Just the `format` field of a manifest.
