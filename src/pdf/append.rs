@@ -7,7 +7,7 @@
 
 use lopdf::{Object, ObjectId};
 
-use super::PdfError;
+use super::error::PdfError;
 
 /// Page attributes a page may inherit from its page-tree parents; they are
 /// copied onto each appended page, which gets a new parent.

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use printpdf::ParsedFont;
 
-use super::PdfError;
+use super::error::PdfError;
 
 /// Noto Sans CJK SC Regular (SIL OFL 1.1, see `assets/fonts/OFL.txt`).
 static EMBEDDED_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular.otf");

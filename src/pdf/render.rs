@@ -19,11 +19,12 @@ use printpdf::{
     PdfSaveOptions, Point, Pt, Rect, TextItem, TextRenderingMode, XObjectId, XObjectTransform,
 };
 
+use super::error::PdfError;
+use super::flow::Item;
 use super::font::Font;
-use super::layout::{mm, Item, PageSetup, PAGE_HEIGHT_MM, PAGE_WIDTH_MM};
-use super::photo::{pdf_color, Jpeg};
+use super::image::{pdf_color, Jpeg};
+use super::page::{mm, PageSetup, PAGE_HEIGHT_MM, PAGE_WIDTH_MM};
 use super::text::sanitize;
-use super::PdfError;
 
 /// Font size of the running header and footer (points).
 const RUNNING_SIZE: f32 = 9.0;

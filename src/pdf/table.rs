@@ -9,9 +9,10 @@
 //!   page by itself: then it is continued, line by line, on the next pages
 //!   (under a repeated header) so no text is lost.
 
-use super::layout::{check_size, mm, Align, Item, Layouter, EPS};
+use super::error::PdfError;
+use super::flow::{Item, Layouter};
+use super::page::{check_size, mm, Align, EPS};
 use super::text::wrap;
-use super::PdfError;
 
 /// How wide a table column is.
 #[derive(Debug, Clone, Copy, PartialEq)]

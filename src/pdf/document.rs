@@ -1,127 +1,17 @@
-//! The [`Document`] builder and the pagination engine.
-//!
-//! Building only records content blocks; [`Document::to_bytes`] then lays
-//! them out top to bottom, starting a new page whenever the next unbreakable
-//! piece (a line of text, a table row, a keep-together group) does not fit,
-//! and finally draws the running header and footer, now that the total page
-//! count is known.
-//!
-//! Internally all lengths are points and `y` grows downwards from the top
-//! edge of the page; `render` flips to PDF coordinates.
+//! The [`Document`] builder: it records content blocks; [`Document::to_bytes`]
+//! then lays them out top to bottom ([`flow`](super::flow), with tables and
+//! pictures in their own modules), and finally draws the running header and
+//! footer, now that the total page count is known.
 
+use super::error::PdfError;
+use super::flow::{Item, Layouter};
 use super::font::Font;
-use super::photo::{self, Jpeg, Picture};
+use super::image::{Jpeg, Picture};
+use super::page::{check_style, mm, PageSetup, TextStyle};
+use super::photo;
+use super::render;
 use super::table::{layout_table, Table};
-use super::text::{sanitize, wrap};
-use super::{render, PdfError};
-
-/// Width of an A4 page in millimetres.
-pub const PAGE_WIDTH_MM: f32 = 210.0;
-/// Height of an A4 page in millimetres.
-pub const PAGE_HEIGHT_MM: f32 = 297.0;
-
-const PT_PER_MM: f32 = 72.0 / 25.4;
-
-/// Millimetres to points.
-pub(crate) fn mm(v: f32) -> f32 {
-    v * PT_PER_MM
-}
-
-/// Tolerance for comparing layout positions (points).
-pub(crate) const EPS: f32 = 0.01;
-
-/// Horizontal alignment of text within its line or table cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Align {
-    /// Flush left (default).
-    #[default]
-    Left,
-    /// Centred.
-    Center,
-    /// Flush right, e.g. for money columns.
-    Right,
-}
-
-/// How a paragraph is set. Start from [`TextStyle::default`] (body text,
-/// 10.5 pt = Chinese 五号) and adjust with the builder methods.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TextStyle {
-    /// Font size in points.
-    pub size_pt: f32,
-    /// Synthetic bold (the bundled font has no bold face; glyphs are
-    /// filled and thinly stroked instead).
-    pub bold: bool,
-    /// Horizontal alignment of every line.
-    pub align: Align,
-    /// Indentation of the first line of each paragraph, in em (Chinese body
-    /// text customarily uses 2).
-    pub first_line_indent_em: f32,
-    /// Distance between baselines as a multiple of the font size.
-    pub line_height: f32,
-    /// Extra space before the block (dropped at the top of a page), mm.
-    pub space_before_mm: f32,
-    /// Extra space after the block (dropped at the top of a page), mm.
-    pub space_after_mm: f32,
-}
-
-impl Default for TextStyle {
-    fn default() -> Self {
-        Self {
-            size_pt: 10.5,
-            bold: false,
-            align: Align::Left,
-            first_line_indent_em: 0.0,
-            line_height: 1.5,
-            space_before_mm: 0.0,
-            space_after_mm: 1.5,
-        }
-    }
-}
-
-impl TextStyle {
-    /// Set the font size in points.
-    pub fn size(mut self, size_pt: f32) -> Self {
-        self.size_pt = size_pt;
-        self
-    }
-
-    /// Set synthetic bold on or off.
-    pub fn bold(mut self, bold: bool) -> Self {
-        self.bold = bold;
-        self
-    }
-
-    /// Set the alignment.
-    pub fn align(mut self, align: Align) -> Self {
-        self.align = align;
-        self
-    }
-
-    /// Indent the first line of each paragraph by `em` font sizes.
-    pub fn indent(mut self, em: f32) -> Self {
-        self.first_line_indent_em = em;
-        self
-    }
-
-    /// Set the space before and after the block, in millimetres.
-    pub fn spacing_mm(mut self, before: f32, after: f32) -> Self {
-        self.space_before_mm = before;
-        self.space_after_mm = after;
-        self
-    }
-
-    fn title() -> Self {
-        Self::default()
-            .size(18.0)
-            .bold(true)
-            .align(Align::Center)
-            .spacing_mm(0.0, 4.0)
-    }
-
-    fn heading() -> Self {
-        Self::default().size(13.0).bold(true).spacing_mm(3.0, 1.5)
-    }
-}
+use super::text::sanitize;
 
 /// One piece of recorded content.
 #[derive(Debug, Clone)]
@@ -158,83 +48,6 @@ enum Block {
         picture: Picture,
         caption: String,
     },
-}
-
-/// Something placed on a page. Coordinates in points, `y` from the top.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Item {
-    /// A single line of text; `baseline` is the baseline's distance from the
-    /// top edge.
-    Text {
-        x: f32,
-        baseline: f32,
-        size: f32,
-        bold: bool,
-        text: String,
-    },
-    /// A stroked straight line.
-    Line {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        width: f32,
-    },
-    /// A filled rectangle (`y` is its top edge); `grey` 0 = black, 1 = white.
-    Fill {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        grey: f32,
-    },
-    /// A picture filling the box whose top-left corner is `x, y` (its size
-    /// already has the picture's displayed aspect ratio); `image` indexes
-    /// the document's JPEGs.
-    Image {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        image: usize,
-    },
-}
-
-/// Page geometry and running header/footer, shared by layout and rendering.
-#[derive(Debug, Clone)]
-pub(crate) struct PageSetup {
-    /// Top, right, bottom, left margins in points.
-    pub margins: [f32; 4],
-    /// Header `(left, right)` texts; `{page}` and `{pages}` are substituted.
-    pub header: Option<(String, String)>,
-    /// Footer `(left, right)` texts; `{page}` and `{pages}` are substituted.
-    pub footer: Option<(String, String)>,
-}
-
-impl PageSetup {
-    pub fn page_width(&self) -> f32 {
-        mm(PAGE_WIDTH_MM)
-    }
-
-    pub fn page_height(&self) -> f32 {
-        mm(PAGE_HEIGHT_MM)
-    }
-
-    pub fn content_left(&self) -> f32 {
-        self.margins[3]
-    }
-
-    pub fn content_width(&self) -> f32 {
-        self.page_width() - self.margins[1] - self.margins[3]
-    }
-
-    pub fn content_top(&self) -> f32 {
-        self.margins[0]
-    }
-
-    pub fn content_bottom(&self) -> f32 {
-        self.page_height() - self.margins[2]
-    }
 }
 
 /// A4 portrait document builder.
@@ -614,20 +427,8 @@ impl Document {
         check_style(&self.body)?;
         check_blocks(&self.blocks)?;
         let mut l = Layouter::new(&self.font, s, &self.body, mm(self.key_width_mm));
-        l.blocks(&self.blocks)?;
+        lay_out(&mut l, &self.blocks)?;
         Ok(l.pages)
-    }
-}
-
-/// Reject sizes that would make the layout meaningless (zero, negative,
-/// NaN or absurdly large).
-pub(crate) fn check_size(size_pt: f32) -> Result<(), PdfError> {
-    if size_pt.is_finite() && size_pt > 0.0 && size_pt <= 200.0 {
-        Ok(())
-    } else {
-        Err(PdfError::Layout(format!(
-            "字号 {size_pt} 磅不在 0–200 磅之间"
-        )))
     }
 }
 
@@ -656,27 +457,6 @@ fn describe_photo(position: Option<usize>, caption: &str) -> String {
         (None, true) => "图片".to_owned(),
         (None, false) => format!("图片（{caption}）"),
     }
-}
-
-fn check_style(style: &TextStyle) -> Result<(), PdfError> {
-    check_size(style.size_pt)?;
-    let ok = |v: f32, max: f32| v.is_finite() && (0.0..=max).contains(&v);
-    let valid = ok(style.line_height, 10.0)
-        && style.line_height > 0.0
-        && ok(style.first_line_indent_em, 100.0)
-        && ok(style.space_before_mm, 300.0)
-        && ok(style.space_after_mm, 300.0);
-    if !valid {
-        return Err(PdfError::Layout(format!(
-            "文字样式无效（字号 {} 磅、行距 {}、首行缩进 {} 字、段前 {} 毫米、段后 {} 毫米）",
-            style.size_pt,
-            style.line_height,
-            style.first_line_indent_em,
-            style.space_before_mm,
-            style.space_after_mm
-        )));
-    }
-    Ok(())
 }
 
 fn check_blocks(blocks: &[Block]) -> Result<(), PdfError> {
@@ -710,345 +490,99 @@ fn collect_text(blocks: &[Block], out: &mut String) {
     }
 }
 
-/// A position in the layout to which it can be rewound.
-struct Mark {
-    pages: usize,
-    items: usize,
-    y: f32,
+/// Lays `blocks` out in reading order.
+fn lay_out(l: &mut Layouter<'_>, blocks: &[Block]) -> Result<(), PdfError> {
+    for (i, b) in blocks.iter().enumerate() {
+        block(l, b, blocks.get(i + 1))?;
+    }
+    Ok(())
 }
 
-/// The pagination state: placed items per page and the vertical cursor.
-pub(crate) struct Layouter<'a> {
-    pub font: &'a Font,
-    pub pages: Vec<Vec<Item>>,
-    /// Top of the free space on the current page.
-    pub y: f32,
-    pub top: f32,
-    pub bottom: f32,
-    pub left: f32,
-    pub width: f32,
-    pub body: &'a TextStyle,
-    key_width: f32,
-    /// Set by a heading kept with a full-page scan: the scan goes on the
-    /// heading's page instead of starting a new one.
-    share_with_scan: bool,
+/// Lays out one block; `next` is the block after it (for keep-with-next).
+fn block(l: &mut Layouter<'_>, b: &Block, next: Option<&Block>) -> Result<(), PdfError> {
+    match b {
+        Block::Text {
+            text,
+            style,
+            keep_with_next,
+        } => {
+            // A heading at the end of the document has nothing to keep with.
+            let keep = next.filter(|_| *keep_with_next);
+            let need = keep.map(|n| first_piece_height(l, n));
+            l.text_block(text, style, need);
+            l.share_with_scan = matches!(keep, Some(Block::FullPageImage { .. }));
+        }
+        Block::KeyValue { key, value } => l.key_value(key, value),
+        Block::Rule => {
+            l.gap(mm(1.5));
+            l.ensure(1.0);
+            let (x, y) = (l.left, l.y);
+            l.hline(x, x + l.width, y, 0.6);
+            l.y += 1.0;
+            l.gap(mm(1.5));
+        }
+        Block::Space(h) => l.gap(*h),
+        Block::PageBreak => {
+            if !l.at_page_top() {
+                l.new_page();
+            }
+        }
+        Block::Group(inner) => {
+            let mark = l.mark();
+            let was_top = l.at_page_top();
+            lay_out(l, inner)?;
+            if l.pages.len() > mark.pages && !was_top {
+                l.reset(&mark);
+                l.new_page();
+                lay_out(l, inner)?;
+            }
+        }
+        Block::Table(t) => layout_table(l, t)?,
+        Block::Signature(labels) => l.signature(labels),
+        Block::Image {
+            picture,
+            caption,
+            max_w,
+            max_h,
+        } => photo::layout_single(l, picture, caption, *max_w, *max_h),
+        Block::PhotoGrid {
+            photos,
+            columns,
+            photo_h,
+        } => photo::layout_grid(l, photos, *columns, *photo_h)?,
+        Block::FullPageImage { picture, caption } => {
+            let share = std::mem::take(&mut l.share_with_scan);
+            photo::layout_full_page(l, picture, caption, share);
+        }
+    }
+    Ok(())
 }
 
-impl<'a> Layouter<'a> {
-    fn new(font: &'a Font, setup: &PageSetup, body: &'a TextStyle, key_width: f32) -> Self {
-        Self {
-            font,
-            pages: vec![Vec::new()],
-            y: setup.content_top(),
-            top: setup.content_top(),
-            bottom: setup.content_bottom(),
-            left: setup.content_left(),
-            width: setup.content_width(),
-            body,
-            key_width,
-            share_with_scan: false,
-        }
-    }
-
-    /// Whether nothing has been placed on the current page yet.
-    pub fn at_page_top(&self) -> bool {
-        self.y <= self.top + EPS
-    }
-
-    /// Free height left on the current page.
-    pub fn remaining(&self) -> f32 {
-        self.bottom - self.y
-    }
-
-    /// Height of the content area of a page.
-    pub fn page_body_height(&self) -> f32 {
-        self.bottom - self.top
-    }
-
-    pub fn new_page(&mut self) {
-        self.pages.push(Vec::new());
-        self.y = self.top;
-    }
-
-    /// Start a new page unless `h` fits on the current one (or the page is
-    /// still empty, where breaking would not help).
-    pub fn ensure(&mut self, h: f32) {
-        if h > self.remaining() + EPS && !self.at_page_top() {
-            self.new_page();
-        }
-    }
-
-    /// Vertical space that disappears at the top of a page.
-    pub fn gap(&mut self, h: f32) {
-        if !self.at_page_top() {
-            self.y = (self.y + h).min(self.bottom);
-        }
-    }
-
-    pub fn push(&mut self, item: Item) {
-        if let Some(page) = self.pages.last_mut() {
-            page.push(item);
-        }
-    }
-
-    /// Distance from the top of a line box of height `lh` to the baseline
-    /// (glyphs are centred vertically in the box).
-    pub fn baseline_offset(&self, size: f32, lh: f32) -> f32 {
-        let asc = self.font.ascender_em() * size;
-        let desc = self.font.descender_em() * size;
-        (lh - asc - desc) / 2.0 + asc
-    }
-
-    /// Place one line of text in the box `[x, x + width]` whose top is `top`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn text_line(
-        &mut self,
-        x: f32,
-        width: f32,
-        top: f32,
-        lh: f32,
-        size: f32,
-        bold: bool,
-        align: Align,
-        text: &str,
-    ) {
-        if text.is_empty() {
-            return;
-        }
-        let w = self.font.text_width(text, size);
-        let dx = match align {
-            Align::Left => 0.0,
-            Align::Center => ((width - w) / 2.0).max(0.0),
-            Align::Right => (width - w).max(0.0),
-        };
-        let baseline = top + self.baseline_offset(size, lh);
-        self.push(Item::Text {
-            x: x + dx,
-            baseline,
-            size,
-            bold,
-            text: text.to_owned(),
-        });
-    }
-
-    pub fn hline(&mut self, x1: f32, x2: f32, y: f32, width: f32) {
-        self.push(Item::Line {
-            x1,
-            y1: y,
-            x2,
-            y2: y,
-            width,
-        });
-    }
-
-    fn mark(&self) -> Mark {
-        Mark {
-            pages: self.pages.len(),
-            items: self.pages.last().map_or(0, Vec::len),
-            y: self.y,
-        }
-    }
-
-    fn reset(&mut self, m: &Mark) {
-        self.pages.truncate(m.pages);
-        if let Some(page) = self.pages.last_mut() {
-            page.truncate(m.items);
-        }
-        self.y = m.y;
-    }
-
-    fn blocks(&mut self, blocks: &[Block]) -> Result<(), PdfError> {
-        for (i, b) in blocks.iter().enumerate() {
-            self.block(b, blocks.get(i + 1))?;
-        }
-        Ok(())
-    }
-
-    fn block(&mut self, b: &Block, next: Option<&Block>) -> Result<(), PdfError> {
-        match b {
-            Block::Text {
-                text,
-                style,
-                keep_with_next,
-            } => {
-                // A heading at the end of the document has nothing to keep with.
-                let keep = next.filter(|_| *keep_with_next);
-                let need = keep.map(|n| self.first_piece_height(n));
-                self.text_block(text, style, need);
-                self.share_with_scan = matches!(keep, Some(Block::FullPageImage { .. }));
-            }
-            Block::KeyValue { key, value } => self.key_value(key, value),
-            Block::Rule => {
-                self.gap(mm(1.5));
-                self.ensure(1.0);
-                let (l, y) = (self.left, self.y);
-                self.hline(l, l + self.width, y, 0.6);
-                self.y += 1.0;
-                self.gap(mm(1.5));
-            }
-            Block::Space(h) => self.gap(*h),
-            Block::PageBreak => {
-                if !self.at_page_top() {
-                    self.new_page();
-                }
-            }
-            Block::Group(inner) => {
-                let mark = self.mark();
-                let was_top = self.at_page_top();
-                self.blocks(inner)?;
-                if self.pages.len() > mark.pages && !was_top {
-                    self.reset(&mark);
-                    self.new_page();
-                    self.blocks(inner)?;
-                }
-            }
-            Block::Table(t) => layout_table(self, t)?,
-            Block::Signature(labels) => self.signature(labels),
-            Block::Image {
-                picture,
-                caption,
-                max_w,
-                max_h,
-            } => photo::layout_single(self, picture, caption, *max_w, *max_h),
-            Block::PhotoGrid {
-                photos,
-                columns,
-                photo_h,
-            } => photo::layout_grid(self, photos, *columns, *photo_h)?,
-            Block::FullPageImage { picture, caption } => {
-                let share = std::mem::take(&mut self.share_with_scan);
-                photo::layout_full_page(self, picture, caption, share);
-            }
-        }
-        Ok(())
-    }
-
-    /// How much of `next` a heading kept with it must have on its page:
-    /// the first unbreakable piece of a picture block, the whole page for a
-    /// full-page scan, two body lines otherwise.
-    fn first_piece_height(&self, next: &Block) -> f32 {
-        let two_lines = 2.0 * self.body.size_pt * self.body.line_height;
-        match next {
-            Block::Image {
-                picture,
-                caption,
-                max_w,
-                max_h,
-            } => photo::single_height(self, picture, caption, *max_w, *max_h),
-            Block::PhotoGrid {
-                photos,
-                columns,
-                photo_h,
-            } => {
-                photo::grid_first_row_height(self, photos, *columns, *photo_h).unwrap_or(two_lines)
-            }
-            Block::FullPageImage { .. } => self.page_body_height(),
-            _ => two_lines,
-        }
-    }
-
-    /// `keep_with_next`: the height of the next block's first piece, which
-    /// must fit on the page after this text, if any.
-    fn text_block(&mut self, text: &str, style: &TextStyle, keep_with_next: Option<f32>) {
-        let size = style.size_pt;
-        let lh = size * style.line_height;
-        let indent = (style.first_line_indent_em * size).clamp(0.0, self.width / 2.0);
-        let mut lines: Vec<(bool, String)> = Vec::new();
-        for para in sanitize(text).split('\n') {
-            for (k, line) in wrap(self.font, para, size, self.width - indent, self.width)
-                .into_iter()
-                .enumerate()
-            {
-                lines.push((k == 0, line));
-            }
-        }
-        self.gap(mm(style.space_before_mm));
-        if let Some(next) = keep_with_next {
-            let need = lines.len() as f32 * lh + mm(style.space_after_mm) + next;
-            self.ensure(need.min(self.page_body_height()));
-        }
-        for (first, line) in &lines {
-            self.ensure(lh);
-            let x_off = if *first { indent } else { 0.0 };
-            let (x, y) = (self.left + x_off, self.y);
-            self.text_line(
-                x,
-                self.width - x_off,
-                y,
-                lh,
-                size,
-                style.bold,
-                style.align,
-                line,
-            );
-            self.y += lh;
-        }
-        self.gap(mm(style.space_after_mm));
-    }
-
-    fn key_value(&mut self, key: &str, value: &str) {
-        let size = self.body.size_pt;
-        let lh = size * self.body.line_height;
-        let key_w = self.key_width.clamp(mm(5.0), self.width / 2.0);
-        let pad = mm(2.0);
-        let keys = wrap(self.font, key, size, key_w - pad, key_w - pad);
-        let vw = self.width - key_w;
-        let values = wrap(self.font, value, size, vw, vw);
-        let n = keys.len().max(values.len());
-        for i in 0..n {
-            self.ensure(lh);
-            let (x, y) = (self.left, self.y);
-            if let Some(k) = keys.get(i) {
-                self.text_line(x, key_w - pad, y, lh, size, false, Align::Left, k);
-            }
-            if let Some(v) = values.get(i) {
-                self.text_line(x + key_w, vw, y, lh, size, false, Align::Left, v);
-            }
-            self.y += lh;
-        }
-        self.gap(mm(0.5));
-    }
-
-    fn signature(&mut self, labels: &[String]) {
-        if labels.is_empty() {
-            return;
-        }
-        let size = self.body.size_pt;
-        let lh = size * self.body.line_height;
-        let slot = self.width / labels.len() as f32;
-        let min_line = mm(25.0).min(slot / 2.0);
-        let gap = mm(1.5);
-        let wrapped: Vec<Vec<String>> = labels
-            .iter()
-            .map(|lab| {
-                let w = (slot - min_line - gap - mm(4.0)).max(size);
-                wrap(self.font, lab, size, w, w)
-            })
-            .collect();
-        let n = wrapped.iter().map(Vec::len).max().unwrap_or(1);
-        let above = mm(10.0);
-        self.gap(mm(2.0));
-        self.ensure(above + n as f32 * lh);
-        let top = self.y + above;
-        for (i, lines) in wrapped.iter().enumerate() {
-            let x = self.left + i as f32 * slot;
-            let first_row = n - lines.len();
-            for (k, line) in lines.iter().enumerate() {
-                let y = top + (first_row + k) as f32 * lh;
-                self.text_line(x, slot, y, lh, size, false, Align::Left, line);
-            }
-            let last = lines.last().map_or("", String::as_str);
-            let x_end = x + self.font.text_width(last, size) + gap;
-            let y_line = top + (n - 1) as f32 * lh + self.baseline_offset(size, lh) + 2.0;
-            self.hline(x_end, x + slot - mm(4.0), y_line, 0.6);
-        }
-        self.y = top + n as f32 * lh;
-        self.gap(mm(2.0));
+/// How much of `next` a heading kept with it must have on its page:
+/// the first unbreakable piece of a picture block, the whole page for a
+/// full-page scan, two body lines otherwise.
+fn first_piece_height(l: &Layouter<'_>, next: &Block) -> f32 {
+    let two_lines = 2.0 * l.body.size_pt * l.body.line_height;
+    match next {
+        Block::Image {
+            picture,
+            caption,
+            max_w,
+            max_h,
+        } => photo::single_height(l, picture, caption, *max_w, *max_h),
+        Block::PhotoGrid {
+            photos,
+            columns,
+            photo_h,
+        } => photo::grid_first_row_height(l, photos, *columns, *photo_h).unwrap_or(two_lines),
+        Block::FullPageImage { .. } => l.page_body_height(),
+        _ => two_lines,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::page::EPS;
     use super::*;
 
     fn texts(page: &[Item]) -> Vec<&str> {
