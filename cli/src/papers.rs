@@ -131,24 +131,17 @@ pub(super) fn notice(db: &Path, a: &NoticeArgs) -> CliResult {
     if files.is_empty() {
         return Err(CliError::input(format!("数据库中没有“{}”的户", a.village)));
     }
-    let setting = |key: &str, fallback: &str| -> Result<String, CliError> {
-        Ok(store.setting(key)?.unwrap_or_else(|| fallback.to_owned()))
+    let from = match &a.from {
+        Some(d) => parse_date_arg("--from", d)?,
+        None => today(),
     };
-    let options = NoticeOptions {
-        village: a.village.clone(),
-        from: match &a.from {
-            Some(d) => parse_date_arg("--from", d)?,
-            None => today(),
-        },
-        complaint_phone: match &a.phone {
-            Some(p) => p.clone(),
-            None => setting("complaint_phone", "（请向乡镇民政办咨询）")?,
-        },
-        issuer: match &a.issuer {
-            Some(i) => i.clone(),
-            None => setting("issuer", &bangfu::documents::default_issuer(&a.village))?,
-        },
-    };
+    let options = NoticeOptions::for_village(
+        &store,
+        &a.village,
+        from,
+        a.phone.as_deref(),
+        a.issuer.as_deref(),
+    )?;
     write_file_atomically(&a.out, &notice_pdf(&files, &options).map_err(pdf_error)?)?;
     println!("已生成 {} 公示：{}", a.village, a.out.display());
     Ok(())

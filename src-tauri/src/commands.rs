@@ -447,18 +447,13 @@ pub fn print_notice(
 ) -> Result<String> {
     let bytes = with_store(&state, |store| {
         let files = bangfu::casefile::case_files(store, Some(&village))?;
-        let options = bangfu::documents::NoticeOptions {
-            village: village.clone(),
-            from: today(),
-            complaint_phone: if phone.trim().is_empty() {
-                store.setting("complaint_phone")?.unwrap_or_default()
-            } else {
-                phone.clone()
-            },
-            issuer: store
-                .setting("issuer")?
-                .unwrap_or_else(|| format!("{village}委员会")),
-        };
+        let options = bangfu::documents::NoticeOptions::for_village(
+            store,
+            &village,
+            today(),
+            Some(&phone),
+            None,
+        )?;
         bangfu::documents::notice_pdf(&files, &options)
             .map_err(|e| CommandError::new(format!("生成 PDF 失败：{e}")))
     })?;

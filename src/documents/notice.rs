@@ -29,6 +29,45 @@ pub struct NoticeOptions {
     pub issuer: String,
 }
 
+impl NoticeOptions {
+    /// The options for `village`'s notice from `from`: the telephone and the
+    /// issuer given, else the device's settings (`complaint_phone`,
+    /// `issuer`), else the defaults — the township office for questions, and
+    /// the village's own committee ([`default_issuer`](super::default_issuer)).
+    /// The command and the app print the same notice from the same settings.
+    pub fn for_village(
+        store: &crate::store::Store,
+        village: &str,
+        from: NaiveDate,
+        phone: Option<&str>,
+        issuer: Option<&str>,
+    ) -> Result<NoticeOptions, crate::store::StoreError> {
+        let given = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let complaint_phone = match given(phone) {
+            Some(p) => p,
+            None => store
+                .setting("complaint_phone")?
+                .unwrap_or_else(|| "（请向乡镇民政办咨询）".to_owned()),
+        };
+        let issuer = match given(issuer) {
+            Some(i) => i,
+            None => store
+                .setting("issuer")?
+                .unwrap_or_else(|| super::default_issuer(village)),
+        };
+        Ok(NoticeOptions {
+            village: village.to_owned(),
+            from,
+            complaint_phone,
+            issuer,
+        })
+    }
+}
+
 /// One line of the notice: only what may be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeRow {

@@ -4,24 +4,16 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::OptionalExtension;
 
+use super::columns::{self, opt_int, opt_text};
+
+/// A stored attachment column that does not read back.
+fn corrupt(column: &str, problem: impl std::fmt::Display) -> StoreError {
+    columns::corrupt(&format!("attachments.{column}"), problem)
+}
+
 use super::{Records, Result, Store, StoreError, Tx};
 use crate::attachments::{Attachment, AttachmentKind};
 use crate::dates::parse_iso_date;
-
-fn corrupt(place: &str, problem: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        place: format!("attachments.{place}"),
-        problem: problem.to_string(),
-    }
-}
-
-fn opt_text(v: Option<&str>) -> SqlValue {
-    v.map_or(SqlValue::Null, |s| SqlValue::Text(s.to_owned()))
-}
-
-fn opt_int(v: Option<u32>) -> SqlValue {
-    v.map_or(SqlValue::Null, |n| SqlValue::Integer(i64::from(n)))
-}
 
 const COLUMNS: &str =
     "id, household_id, member_name, visit_id, event_id, kind, caption, taken_on, \

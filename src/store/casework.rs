@@ -2,36 +2,9 @@
 
 use rusqlite::types::Value as SqlValue;
 
+use super::columns::{corrupt, date, json, opt_date, text, uuid};
 use super::{Records, Result, Store, StoreError, Tx};
 use crate::casework::*;
-use crate::dates::parse_iso_date;
-
-fn text(s: &str) -> SqlValue {
-    SqlValue::Text(s.to_owned())
-}
-
-fn opt_date(d: Option<chrono::NaiveDate>) -> SqlValue {
-    d.map_or(SqlValue::Null, |d| SqlValue::Text(d.to_string()))
-}
-
-fn corrupt(place: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        place: place.to_owned(),
-        problem: e.to_string(),
-    }
-}
-
-fn date(s: &str, place: &str) -> Result<chrono::NaiveDate> {
-    parse_iso_date(s).ok_or_else(|| corrupt(place, s))
-}
-
-fn uuid(s: &str, place: &str) -> Result<uuid::Uuid> {
-    s.parse().map_err(|e| corrupt(place, e))
-}
-
-fn json<T: serde::Serialize>(v: &T) -> SqlValue {
-    SqlValue::Text(serde_json::to_string(v).unwrap_or_default())
-}
 
 impl Tx<'_> {
     /// Saves a visit (new or edited, draft or final); a final one must pass [`Visit::validate`].

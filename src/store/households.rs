@@ -7,6 +7,7 @@ use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde_json::json;
 
+use super::columns::{corrupt, flag, opt_text, text};
 use super::{Records, Result, Store, StoreError, Tx};
 use crate::dates::parse_iso_date;
 use crate::model::*;
@@ -37,25 +38,6 @@ pub struct HouseholdSummary {
     pub status: Option<String>,
     /// Total monthly amount of the latest saved decision.
     pub total_monthly: Option<String>,
-}
-
-fn text(s: &str) -> SqlValue {
-    SqlValue::Text(s.to_owned())
-}
-
-fn opt_text(s: Option<&str>) -> SqlValue {
-    s.map_or(SqlValue::Null, text)
-}
-
-fn flag(b: bool) -> SqlValue {
-    SqlValue::Integer(i64::from(b))
-}
-
-fn corrupt(place: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        place: place.to_owned(),
-        problem: e.to_string(),
-    }
 }
 
 fn new_id() -> String {

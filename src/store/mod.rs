@@ -12,6 +12,7 @@ mod backup;
 mod casework;
 pub mod changelog;
 pub mod cipher;
+mod columns;
 mod decisions;
 mod households;
 mod policies;
