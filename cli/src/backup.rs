@@ -32,8 +32,8 @@ pub(super) fn restore(db: &Path, file: &Path) -> CliResult {
         store::StoreError::Invalid(message) => CliError::input(message),
         other => CliError::from(other),
     };
-    store::check_backup_file(file).map_err(input_error)?;
-    let passphrase = unlock::passphrase_for(file)?;
+    let salt = store::check_backup_file(file).map_err(input_error)?;
+    let passphrase = unlock::passphrase_for(file, &store::FileState::Encrypted(salt))?;
     let restored = store::restore(file, db, &passphrase).map_err(input_error)?;
     println!(
         "已从 {} 恢复数据库 {}：{} 户，{} 条变更记录。",
@@ -50,7 +50,7 @@ pub(super) fn restore(db: &Path, file: &Path) -> CliResult {
     );
     // The keys beside the store must still belong to it.
     if bangfu::sync::identity::keys_dir(db).exists() {
-        let store = unlock::open_with(db, &passphrase)?;
+        let store = store::Store::open(db, &passphrase)?;
         let problem = match bangfu::sync::device::state(&store) {
             Ok(Some(_)) => bangfu::sync::device::load(&store, db)
                 .err()

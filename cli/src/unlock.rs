@@ -5,15 +5,15 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::CliError;
-use bangfu::store::cipher::{self, FileState};
-use bangfu::store::{Passphrase, Store};
+use bangfu::store::cipher;
+use bangfu::store::{FileState, Passphrase, Store};
 
 /// The environment variable a script gives the passphrase in.
 pub const PASSPHRASE_ENV: &str = "BANGFU_PASSPHRASE";
 
-/// The passphrase for the store at `db`. A new store (or one being encrypted
-/// for the first time) asks twice on the terminal.
-pub fn passphrase_for(db: &Path) -> Result<Passphrase, CliError> {
+/// The passphrase for the store at `db`, found as `found`. A new store (or
+/// one being encrypted for the first time) asks twice on the terminal.
+pub fn passphrase_for(db: &Path, found: &FileState) -> Result<Passphrase, CliError> {
     if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
         let text = value.into_string().map_err(|_| {
             CliError::input(format!("环境变量 {PASSPHRASE_ENV} 含有无法识别的字符"))
@@ -29,7 +29,7 @@ pub fn passphrase_for(db: &Path) -> Result<Passphrase, CliError> {
             db.display()
         )));
     }
-    let setting = !matches!(cipher::inspect(db), Ok(FileState::Encrypted(_)));
+    let setting = !matches!(found, FileState::Encrypted(_));
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt)
             .map(Passphrase::new)
@@ -53,10 +53,7 @@ pub fn passphrase_for(db: &Path) -> Result<Passphrase, CliError> {
 
 /// Opens (creating if needed) the store at `db`, getting its passphrase first.
 pub fn open_store(db: &Path) -> Result<Store, CliError> {
-    open_with(db, &passphrase_for(db)?)
-}
-
-/// Opens the store at `db` with a passphrase already asked for.
-pub fn open_with(db: &Path, passphrase: &Passphrase) -> Result<Store, CliError> {
-    Ok(Store::open(db, passphrase)?)
+    let found = Store::look_at(db)?;
+    let passphrase = passphrase_for(db, &found)?;
+    Ok(Store::open_found(db, found, &passphrase)?)
 }

@@ -6,7 +6,7 @@ use bangfu::casefile::{due_list as core_due_list, CaseFile, DueItem};
 use bangfu::casework::{CaseEvent, Measure, Visit};
 use bangfu::household_json::{household_to_json, parse_household};
 use bangfu::search::SearchIndex;
-use bangfu::store::{HouseholdSummary, Passphrase, Store, StoreError};
+use bangfu::store::{FileState, HouseholdSummary, Passphrase, Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use tauri::State;
@@ -102,12 +102,10 @@ pub struct AppStatus {
 fn status_of(state: &State<AppState>, store: Option<&mut Store>) -> Result<AppStatus> {
     let db_path = state.db_path.display().to_string();
     let Some(store) = store else {
-        let stage = match bangfu::store::cipher::inspect(&state.db_path)
-            .map_err(|e| CommandError::new(format!("无法读取数据库文件 {db_path}：{e}")))?
-        {
-            bangfu::store::cipher::FileState::New => Stage::New,
-            bangfu::store::cipher::FileState::Plain => Stage::Unencrypted,
-            bangfu::store::cipher::FileState::Encrypted(_) => Stage::Locked,
+        let stage = match Store::look_at(&state.db_path)? {
+            FileState::New => Stage::New,
+            FileState::Plain => Stage::Unencrypted,
+            FileState::Encrypted(_) => Stage::Locked,
         };
         return Ok(AppStatus {
             db_path,
@@ -159,21 +157,13 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<Ap
     if slot.is_some() {
         return status_of(&state, slot.as_mut());
     }
-    if bangfu::store::cipher::inspect(&state.db_path).ok()
-        == Some(bangfu::store::cipher::FileState::New)
-    {
+    let found = Store::look_at(&state.db_path)?;
+    if found == FileState::New {
         return Err(CommandError::new("还没有数据库，请先建立"));
     }
-    let mut store = Store::open(&state.db_path, &Passphrase::new(passphrase))?;
+    let mut store = Store::open_found(&state.db_path, found, &Passphrase::new(passphrase))?;
     store.device_id()?;
-    // Seals private key files written before they were sealed.
-    if bangfu::sync::device::state(&store)
-        .map_err(sync_error)?
-        .is_some()
-    {
-        bangfu::sync::identity::SealKey::ensure(&mut store).map_err(sync_error)?;
-        bangfu::sync::device::load(&store, &state.db_path).map_err(sync_error)?;
-    }
+    bangfu::sync::device::seal_key_files(&mut store, &state.db_path).map_err(sync_error)?;
     install_store(&state, &mut slot, store)
 }
 
@@ -208,12 +198,11 @@ pub async fn create_store(state: State<'_, AppState>, setup: NewStore) -> Result
         });
     }
     let mut slot = lock_store(&state)?;
-    if bangfu::store::cipher::inspect(&state.db_path).ok()
-        != Some(bangfu::store::cipher::FileState::New)
-    {
+    let found = Store::look_at(&state.db_path)?;
+    if found != FileState::New {
         return Err(CommandError::new("数据库已经存在，请输入口令打开"));
     }
-    let mut store = Store::open(&state.db_path, &passphrase)?;
+    let mut store = Store::open_found(&state.db_path, found, &passphrase)?;
     bangfu::sync::device::init(
         &mut store,
         &state.db_path,

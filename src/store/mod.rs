@@ -26,7 +26,7 @@ pub use backup::{
     backup_overdue, check_backup_file, restore, CopyInfo, LastBackup, Restored,
     BACKUP_REMINDER_DAYS,
 };
-use cipher::FileState;
+pub use cipher::FileState;
 pub use cipher::Passphrase;
 use zeroize::Zeroizing;
 
@@ -166,6 +166,22 @@ impl Store {
     /// `passphrase` and brings its schema up to date. An unencrypted store is
     /// encrypted first; a wrong passphrase changes nothing.
     pub fn open(path: &Path, passphrase: &Passphrase) -> Result<Store> {
+        Store::open_found(path, Store::look_at(path)?, passphrase)
+    }
+
+    /// What is at `path`: nothing yet, an unencrypted store, or an encrypted
+    /// one. Callers that must know before opening (to ask for a new
+    /// passphrase twice, or to refuse to create a store) look once and pass
+    /// what they found to [`Store::open_found`].
+    pub fn look_at(path: &Path) -> Result<FileState> {
+        cipher::inspect(path).map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            problem: e.to_string(),
+        })
+    }
+
+    /// Opens the store at `path`, which [`Store::look_at`] found as `found`.
+    pub fn open_found(path: &Path, found: FileState, passphrase: &Passphrase) -> Result<Store> {
         let open_error = |problem: String| StoreError::Open {
             path: path.to_owned(),
             problem,
@@ -173,7 +189,7 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         }
-        let salt = match cipher::inspect(path).map_err(|e| open_error(e.to_string()))? {
+        let salt = match found {
             FileState::New => {
                 if !passphrase.strong_enough() {
                     return Err(StoreError::WeakPassphrase);

@@ -296,6 +296,17 @@ pub fn init(
     Ok((load(store, db)?, true))
 }
 
+/// After a store is opened: seals the private key files an earlier version
+/// left unsealed and checks that they belong to this store. Nothing for a
+/// store without a device identity (a new or a county store).
+pub fn seal_key_files(store: &mut Store, db: &Path) -> Result<()> {
+    if state(store)?.is_some() {
+        SealKey::ensure(store)?;
+        load(store, db)?;
+    }
+    Ok(())
+}
+
 /// Loads this device's identity and keys.
 pub fn load(store: &Store, db: &Path) -> Result<Device> {
     let Some(st) = state(store)? else {
