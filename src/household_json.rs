@@ -600,8 +600,10 @@ pub fn to_document<'a>(households: impl IntoIterator<Item = &'a Household>) -> V
     })
 }
 
-fn opt_date(d: Option<chrono::NaiveDate>) -> Value {
-    d.map_or(Value::Null, |d| Value::String(d.to_string()))
+/// The `household.v1` form of a part of the model (its serde form: the
+/// store keeps the same JSON in its columns).
+fn to_value<T: serde::Serialize>(part: &T) -> Value {
+    serde_json::to_value(part).unwrap_or(Value::Null)
 }
 
 /// Writes one household as its `household.v1` object.
@@ -615,35 +617,16 @@ pub fn household_to_json(h: &Household) -> Value {
         "members".into(),
         h.members.iter().map(member_to_json).collect(),
     );
-    obj.insert(
-        "expenses".into(),
-        h.expenses
-            .iter()
-            .map(|e| json!({"kind": e.kind.code(), "annual": e.annual.to_string()}))
-            .collect(),
-    );
+    obj.insert("expenses".into(), h.expenses.iter().map(to_value).collect());
     obj.insert(
         "assets".into(),
         json!({"financial": h.assets.financial.to_string(), "disqualifying": h.assets.disqualifying}),
     );
     if let Some(e) = &h.enrollment {
-        obj.insert(
-            "enrollment".into(),
-            json!({
-                "program": e.program,
-                "since": opt_date(e.since),
-                "monthly_amount": e.monthly_amount.to_string(),
-                "class": e.class,
-                "last_review": opt_date(e.last_review),
-                "exceeded_since": opt_date(e.exceeded_since),
-            }),
-        );
+        obj.insert("enrollment".into(), to_value(e));
     }
     if let Some(t) = &h.temp_aid {
-        obj.insert(
-            "temp_aid".into(),
-            json!({"requested": t.requested.to_string(), "granted_this_year": t.granted_this_year.to_string()}),
-        );
+        obj.insert("temp_aid".into(), to_value(t));
     }
     // Extensions beyond the v1 fields, written only when recorded.
     for (key, value) in [
@@ -675,31 +658,14 @@ fn member_to_json(m: &Member) -> Value {
     obj.insert("cohabiting".into(), json!(m.cohabiting));
     obj.insert(
         "disability".into(),
-        m.disability.as_ref().map_or(Value::Null, |d| {
-            let mut v = json!({"grade": d.grade, "kind": d.kind.code()});
-            if let Some(c) = &d.certificate {
-                v["certificate"] = json!(c);
-            }
-            v
-        }),
+        m.disability.as_ref().map_or(Value::Null, to_value),
     );
     obj.insert("serious_illness".into(), json!(m.serious_illness));
     obj.insert("work_capacity".into(), json!(m.work_capacity.code()));
     obj.insert("self_care".into(), json!(m.self_care.code()));
-    obj.insert(
-        "incomes".into(),
-        m.incomes
-            .iter()
-            .map(|i| json!({"kind": i.kind.code(), "annual": i.annual.to_string()}))
-            .collect(),
-    );
+    obj.insert("incomes".into(), m.incomes.iter().map(to_value).collect());
     if let Some(list) = &m.supporters {
-        obj.insert(
-            "supporters".into(),
-            list.iter()
-                .map(|s| json!({"name": s.name, "relation": s.relation, "capable": s.capable}))
-                .collect(),
-        );
+        obj.insert("supporters".into(), list.iter().map(to_value).collect());
     }
     if !m.tags.is_empty() {
         obj.insert("tags".into(), json!(m.tags));

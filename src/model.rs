@@ -47,6 +47,15 @@ macro_rules! code_enum {
                 s.serialize_str(self.code())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::from_code(&code).ok_or_else(|| {
+                    serde::de::Error::custom(format!("未知的代码“{code}”"))
+                })
+            }
+        }
     };
 }
 pub(crate) use code_enum;
@@ -114,13 +123,14 @@ code_enum!(
 );
 
 /// A disability as recorded on the certificate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Disability {
     /// Grade 1 (most severe) to 4.
     pub grade: u8,
     /// Kind of disability.
     pub kind: DisabilityKind,
     /// 残疾人证号, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
 }
 
@@ -137,7 +147,7 @@ impl Disability {
 }
 
 /// One income line of a member (last 12 months).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Income {
     /// Kind of income.
     pub kind: IncomeKind,
@@ -146,7 +156,7 @@ pub struct Income {
 }
 
 /// One rigid expenditure line of a household.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Expense {
     /// Kind of expenditure.
     pub kind: ExpenseKind,
@@ -155,7 +165,7 @@ pub struct Expense {
 }
 
 /// A legal supporter (法定赡养/抚养/扶养义务人), living with the household or not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Supporter {
     /// Name.
     pub name: String,
@@ -249,7 +259,7 @@ pub struct Assets {
 }
 
 /// What the household already receives (在保).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Enrollment {
     /// Program; only `"dibao"` is acted on in v1.
     pub program: String,
@@ -273,7 +283,7 @@ impl Enrollment {
 }
 
 /// A 临时救助 request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TempAidRequest {
     /// Amount requested now.
     pub requested: Decimal,

@@ -37,6 +37,11 @@ pub(super) fn json<T: serde::Serialize>(v: &T) -> SqlValue {
     SqlValue::Text(serde_json::to_string(v).unwrap_or_default())
 }
 
+/// A nullable JSON text column.
+pub(super) fn opt_json<T: serde::Serialize>(v: Option<&T>) -> SqlValue {
+    v.map_or(SqlValue::Null, json)
+}
+
 /// A stored value at `place` (table.column and record) that does not read back.
 pub(super) fn corrupt(place: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {

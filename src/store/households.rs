@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
-use serde_json::json;
 
-use super::columns::{corrupt, flag, opt_text, text};
+use super::columns::{corrupt, flag, json, opt_json, opt_text, text};
 use super::{Records, Result, Store, StoreError, Tx};
 use crate::dates::parse_iso_date;
 use crate::model::*;
@@ -58,21 +57,6 @@ impl Tx<'_> {
             .optional()?;
         let created = existing.is_none();
         let household_id = existing.unwrap_or_else(new_id);
-        let enrollment = h.enrollment.as_ref().map(|e| {
-            json!({
-                "program": e.program,
-                "since": e.since.map(|d| d.to_string()),
-                "monthly_amount": e.monthly_amount.to_string(),
-                "class": e.class,
-                "last_review": e.last_review.map(|d| d.to_string()),
-                "exceeded_since": e.exceeded_since.map(|d| d.to_string()),
-            })
-            .to_string()
-        });
-        let temp_aid = h.temp_aid.as_ref().map(|t| {
-            json!({"requested": t.requested.to_string(), "granted_this_year": t.granted_this_year.to_string()}).to_string()
-        });
-        let causes: Vec<&str> = h.hardship_causes.iter().map(|c| c.code()).collect();
         let mut changed = self.put(
             "households",
             &household_id,
@@ -85,13 +69,10 @@ impl Tx<'_> {
                 ("phone", opt_text(h.phone.as_deref())),
                 ("hukou", text(h.hukou.code())),
                 ("financial", text(&h.assets.financial.to_string())),
-                (
-                    "disqualifying",
-                    text(&json!(h.assets.disqualifying).to_string()),
-                ),
-                ("enrollment", opt_text(enrollment.as_deref())),
-                ("temp_aid", opt_text(temp_aid.as_deref())),
-                ("hardship_causes", text(&json!(causes).to_string())),
+                ("disqualifying", json(&h.assets.disqualifying)),
+                ("enrollment", opt_json(h.enrollment.as_ref())),
+                ("temp_aid", opt_json(h.temp_aid.as_ref())),
+                ("hardship_causes", json(&h.hardship_causes)),
                 ("cadre_relative", flag(h.cadre_relative)),
             ],
         )?;
@@ -127,22 +108,6 @@ impl Tx<'_> {
                 }
                 None => new_id(),
             };
-            let disability = m.disability.as_ref().map(|d| {
-                json!({"grade": d.grade, "kind": d.kind.code(), "certificate": d.certificate})
-                    .to_string()
-            });
-            let supporters = m.supporters.as_ref().map(|list| {
-                json!(list
-                    .iter()
-                    .map(|s| json!({"name": s.name, "relation": s.relation, "capable": s.capable}))
-                    .collect::<Vec<_>>())
-                .to_string()
-            });
-            let incomes: Vec<_> = m
-                .incomes
-                .iter()
-                .map(|i| json!({"kind": i.kind.code(), "annual": i.annual.to_string()}))
-                .collect();
             changed |= self.put(
                 "members",
                 &id,
@@ -157,13 +122,13 @@ impl Tx<'_> {
                     ),
                     ("relation", text(&m.relation)),
                     ("cohabiting", flag(m.cohabiting)),
-                    ("disability", opt_text(disability.as_deref())),
+                    ("disability", opt_json(m.disability.as_ref())),
                     ("serious_illness", flag(m.serious_illness)),
                     ("work_capacity", text(m.work_capacity.code())),
                     ("self_care", text(m.self_care.code())),
-                    ("supporters", opt_text(supporters.as_deref())),
-                    ("incomes", text(&json!(incomes).to_string())),
-                    ("tags", text(&json!(m.tags).to_string())),
+                    ("supporters", opt_json(m.supporters.as_ref())),
+                    ("incomes", json(&m.incomes)),
+                    ("tags", json(&m.tags)),
                     ("health_note", opt_text(m.health_note.as_deref())),
                 ],
             )?;
@@ -242,20 +207,15 @@ impl Loader<'_> {
                 hukou: Hukou::from_code(&hukou).ok_or_else(|| corrupt(&place("hukou"), &hukou))?,
                 assets: Assets {
                     financial: dec(&financial, &place("financial"))?,
-                    disqualifying: serde_json::from_str(&disqualifying)
-                        .map_err(|e| corrupt(&place("disqualifying"), e))?,
+                    disqualifying: from_json(&disqualifying, &place("disqualifying"))?,
                 },
                 enrollment: enrollment
-                    .map(|e| parse_enrollment(&e, &place("enrollment")))
+                    .map(|e| from_json(&e, &place("enrollment")))
                     .transpose()?,
                 temp_aid: temp_aid
-                    .map(|t| parse_temp_aid(&t, &place("temp_aid")))
+                    .map(|t| from_json(&t, &place("temp_aid")))
                     .transpose()?,
-                hardship_causes: serde_json::from_str::<Vec<String>>(&causes)
-                    .map_err(|e| corrupt(&place("hardship_causes"), e))?
-                    .iter()
-                    .filter_map(|c| HardshipCause::from_code(c))
-                    .collect(),
+                hardship_causes: from_json(&causes, &place("hardship_causes"))?,
                 cadre_relative: r.get(13)?,
                 id: code,
             };
@@ -302,10 +262,10 @@ impl Loader<'_> {
                 self_care: Ability::from_code(&care)
                     .ok_or_else(|| corrupt(&place("self_care"), &care))?,
                 supporters: supporters
-                    .map(|s| parse_supporters(&s, &place("supporters")))
+                    .map(|s| from_json(&s, &place("supporters")))
                     .transpose()?,
-                incomes: parse_incomes(&incomes, &place("incomes"))?,
-                tags: serde_json::from_str(&tags).map_err(|e| corrupt(&place("tags"), e))?,
+                incomes: from_json(&incomes, &place("incomes"))?,
+                tags: from_json(&tags, &place("tags"))?,
                 health_note: r.get(13)?,
                 name,
             };
@@ -340,76 +300,20 @@ fn dec(s: &str, place: &str) -> Result<Decimal> {
     s.parse().map_err(|e| corrupt(place, e))
 }
 
-fn json_value(s: &str, place: &str) -> Result<serde_json::Value> {
+/// A JSON column read back into the model; anything that does not fit is corrupt.
+fn from_json<T: serde::de::DeserializeOwned>(s: &str, place: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| corrupt(place, e))
 }
 
-fn parse_enrollment(s: &str, place: &str) -> Result<Enrollment> {
-    let v = json_value(s, place)?;
-    let date = |k: &str| v[k].as_str().and_then(parse_iso_date);
-    Ok(Enrollment {
-        program: v["program"].as_str().unwrap_or_default().to_owned(),
-        since: date("since"),
-        monthly_amount: dec(v["monthly_amount"].as_str().unwrap_or_default(), place)?,
-        class: v["class"].as_str().map(str::to_owned),
-        last_review: date("last_review"),
-        exceeded_since: date("exceeded_since"),
-    })
-}
-
-fn parse_temp_aid(s: &str, place: &str) -> Result<TempAidRequest> {
-    let v = json_value(s, place)?;
-    Ok(TempAidRequest {
-        requested: dec(v["requested"].as_str().unwrap_or_default(), place)?,
-        granted_this_year: dec(v["granted_this_year"].as_str().unwrap_or_default(), place)?,
-    })
-}
-
 fn parse_disability(s: &str, place: &str) -> Result<Disability> {
-    let v = json_value(s, place)?;
-    let kind = v["kind"]
-        .as_str()
-        .and_then(DisabilityKind::from_code)
-        .ok_or_else(|| corrupt(place, s))?;
-    let grade = v["grade"]
-        .as_u64()
-        .filter(|g| (1..=4).contains(g))
-        .ok_or_else(|| corrupt(place, s))? as u8;
-    Ok(Disability {
-        grade,
-        kind,
-        certificate: v["certificate"].as_str().map(str::to_owned),
-    })
-}
-
-fn parse_supporters(s: &str, place: &str) -> Result<Vec<Supporter>> {
-    let v = json_value(s, place)?;
-    Ok(v.as_array()
-        .ok_or_else(|| corrupt(place, s))?
-        .iter()
-        .map(|x| Supporter {
-            name: x["name"].as_str().unwrap_or_default().to_owned(),
-            relation: x["relation"].as_str().unwrap_or_default().to_owned(),
-            capable: x["capable"].as_bool() == Some(true),
-        })
-        .collect())
-}
-
-fn parse_incomes(s: &str, place: &str) -> Result<Vec<Income>> {
-    let v = json_value(s, place)?;
-    v.as_array()
-        .ok_or_else(|| corrupt(place, s))?
-        .iter()
-        .map(|x| {
-            Ok(Income {
-                kind: x["kind"]
-                    .as_str()
-                    .and_then(IncomeKind::from_code)
-                    .ok_or_else(|| corrupt(place, s))?,
-                annual: dec(x["annual"].as_str().unwrap_or_default(), place)?,
-            })
-        })
-        .collect()
+    let d: Disability = from_json(s, place)?;
+    if !(1..=4).contains(&d.grade) {
+        return Err(corrupt(
+            place,
+            format!("残疾等级 {} 不在 1–4 级之内", d.grade),
+        ));
+    }
+    Ok(d)
 }
 
 impl Records<'_> {
