@@ -33,6 +33,18 @@ impl CheckItem {
         CheckItem::Water,
     ];
 
+    /// The code in files (as serialised).
+    pub fn code(self) -> &'static str {
+        match self {
+            CheckItem::Food => "food",
+            CheckItem::Clothing => "clothing",
+            CheckItem::Education => "education",
+            CheckItem::Medical => "medical",
+            CheckItem::Housing => "housing",
+            CheckItem::Water => "water",
+        }
+    }
+
     /// The label on the paper form.
     pub fn zh(self) -> &'static str {
         match self {

@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod audit;
 pub mod casefile;
 pub mod casework;
+pub mod codes;
 pub mod csv_cell;
 pub mod dates;
 pub mod decisions;

@@ -175,6 +175,20 @@ pub struct Supporter {
     pub capable: bool,
 }
 
+/// The codes of a member's relation to the head, with their Chinese names
+/// (the file may also carry the Chinese word itself).
+pub const RELATIONS: &[(&str, &str)] = &[
+    ("self", "户主"),
+    ("spouse", "配偶"),
+    ("child", "子女"),
+    ("parent", "父母"),
+    ("grandchild", "孙子女"),
+    ("grandparent", "祖父母"),
+    ("sibling", "兄弟姐妹"),
+    ("child_in_law", "儿媳/女婿"),
+    ("other", "其他"),
+];
+
 /// A household member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
@@ -226,18 +240,14 @@ impl Member {
 
     /// The relation to the head in Chinese (codes translated, Chinese kept as written).
     pub fn relation_zh(&self) -> &str {
-        match self.relation.as_str() {
-            "self" | "head" => "户主",
-            "spouse" => "配偶",
-            "child" => "子女",
-            "parent" => "父母",
-            "grandchild" => "孙子女",
-            "grandparent" => "祖父母",
-            "sibling" => "兄弟姐妹",
-            "child_in_law" => "儿媳/女婿",
-            "other" => "其他",
+        let code = match self.relation.as_str() {
+            "head" => "self",
             other => other,
-        }
+        };
+        RELATIONS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(self.relation.as_str(), |(_, zh)| zh)
     }
 
     /// Whether this member is the head of household.

@@ -783,16 +783,21 @@ fn ability_zh(a: Ability) -> &'static str {
     }
 }
 
+/// The disqualifying asset tags the program knows, with their Chinese names.
+pub const DISQUALIFYING_TAGS: &[(&str, &str)] = &[
+    ("non_essential_vehicle", "非生活必需机动车辆"),
+    ("company_ownership", "开办或投资企业"),
+    ("commercial_property", "经营性房产（门面）"),
+    ("multiple_houses", "多套住房"),
+    ("luxury_housing", "豪华装修住房"),
+];
+
 /// Chinese name of a disqualifying asset tag (the tag itself when unknown).
 pub fn disqualifying_zh(tag: &str) -> &str {
-    match tag {
-        "non_essential_vehicle" => "非生活必需机动车辆",
-        "company_ownership" => "开办或投资企业",
-        "commercial_property" => "经营性房产（门面）",
-        "multiple_houses" => "多套住房",
-        "luxury_housing" => "豪华装修住房",
-        other => other,
-    }
+    DISQUALIFYING_TAGS
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map_or(tag, |(_, zh)| zh)
 }
 
 #[cfg(test)]

@@ -32,6 +32,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status.
+    pub const ALL: &'static [Status] = &[
+        Status::Dibao,
+        Status::GradualExit,
+        Status::Marginal,
+        Status::LowIncome,
+        Status::Ineligible,
+        Status::Tekun,
+        Status::Invalid,
+    ];
+
     /// Chinese name.
     pub fn zh(self) -> &'static str {
         match self {

@@ -1,94 +1,28 @@
-// Chinese labels for the codes of the household.v1 and eval.v1 formats.
+// Chinese labels for the codes of the household, casework and eval formats.
+// The tables come from the Rust definitions (codes.generated.ts, written
+// from src/codes.rs), so the app, the command and the printed dossier name
+// every code the same way.
 
-export const statusLabel: Record<string, string> = {
-  dibao: '低保',
-  gradual_exit: '低保渐退',
-  marginal: '低保边缘',
-  low_income: '低收入',
-  ineligible: '不符合',
-  tekun: '特困',
-  invalid: '数据有误',
-}
+import { statuses } from './codes.generated'
 
-export const incomeKinds: [string, string][] = [
-  ['wage', '工资性收入'],
-  ['business', '经营性收入（种植养殖、个体经营）'],
-  ['property', '财产性收入（出租、土地流转）'],
-  ['transfer', '转移性收入'],
-  ['pension', '养老金'],
-  ['alimony', '赡养（抚养、扶养）费'],
-  ['disability_subsidy', '残疾人补贴'],
-  ['award', '奖励'],
-  ['education_aid', '教育资助'],
-  ['other', '其他收入'],
-]
+export {
+  abilities,
+  attachmentKinds,
+  causes,
+  checkItems,
+  disabilityKinds,
+  disqualifyingTags,
+  eventKinds,
+  expenseKinds,
+  incomeKinds,
+  relations,
+} from './codes.generated'
 
-export const expenseKinds: [string, string][] = [
-  ['medical', '医疗支出'],
-  ['education', '教育支出'],
-  ['disability_care', '残疾康复护理支出'],
-  ['other', '其他支出'],
-]
+/** The label of each eval status code. */
+export const statusLabel: Record<string, string> = Object.fromEntries(statuses)
 
-export const relations: [string, string][] = [
-  ['self', '户主'],
-  ['spouse', '配偶'],
-  ['child', '子女'],
-  ['parent', '父母'],
-  ['grandchild', '孙子女'],
-  ['grandparent', '祖父母'],
-  ['sibling', '兄弟姐妹'],
-  ['child_in_law', '儿媳/女婿'],
-  ['other', '其他'],
-]
-
-export const abilities: [string, string][] = [
-  ['full', '完全'],
-  ['partial', '部分'],
-  ['none', '无'],
-]
-
-export const disabilityKinds: [string, string][] = [
-  ['physical', '肢体'],
-  ['visual', '视力'],
-  ['hearing', '听力'],
-  ['speech', '言语'],
-  ['intellectual', '智力'],
-  ['mental', '精神'],
-  ['multiple', '多重'],
-]
-
-export const checkItems: [string, string][] = [
-  ['food', '不愁吃'],
-  ['clothing', '不愁穿'],
-  ['education', '义务教育有保障'],
-  ['medical', '基本医疗有保障'],
-  ['housing', '住房安全有保障'],
-  ['water', '饮水安全有保障'],
-]
-
-export const eventKinds: [string, string][] = [
-  ['application', '申请受理'],
-  ['investigation', '入户调查'],
-  ['democratic_review', '民主评议'],
-  ['notice_start', '公示开始'],
-  ['notice_end', '公示结束'],
-  ['township_review', '乡镇审核'],
-  ['county_confirmation', '县级确认'],
-  ['termination', '终止'],
-]
-
+/** Suggested kinds of assistance measure (一户一策); free text is allowed too. */
 export const measureKinds = ['低保', '特困供养', '临时救助', '医疗救助', '教育救助', '住房救助', '就业救助', '慈善', '结对帮扶', '残疾人两项补贴']
-
-export const causes: [string, string][] = [
-  ['illness', '因病'],
-  ['disability', '因残'],
-  ['schooling', '因学'],
-  ['disaster', '因灾/疫'],
-  ['lack_of_labour', '缺劳力'],
-  ['housing', '住房'],
-  ['other', '其他'],
-]
 
 /** The label of a code in a list of pairs, or the code itself. */
 export function label(pairs: [string, string][], code: string | null | undefined): string {
@@ -96,20 +30,3 @@ export function label(pairs: [string, string][], code: string | null | undefined
   const hit = pairs.find(([c]) => c === code)
   return hit ? hit[1] : code
 }
-
-export const disqualifyingTags: [string, string][] = [
-  ['non_essential_vehicle', '非生活必需机动车辆'],
-  ['company_ownership', '开办或投资企业'],
-  ['commercial_property', '经营性房产（门面）'],
-  ['multiple_houses', '多套住房'],
-  ['luxury_housing', '豪华装修住房'],
-]
-
-/** Attachment kinds (codes as in the store). */
-export const attachmentKinds: [string, string][] = [
-  ['house_photo', '住房照片'],
-  ['id_document', '证件'],
-  ['application', '申请书'],
-  ['review_record', '评议记录'],
-  ['other', '其他'],
-]
