@@ -91,9 +91,80 @@ pub fn commit(tmp: &Path, target: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// A file name made from data (a household code, a village name): every
+/// character that could leave the folder or confuse a file system or a
+/// reader — path separators, `..`, characters Windows forbids, control and
+/// bidirectional-override characters — becomes `_`; leading dots and
+/// trailing dots and spaces go; a Windows device name (`CON`, `COM1`, …)
+/// gets a `_` in front; the name is cut to 100 characters, keeping its
+/// extension. Every file name the program builds from data goes through here.
+pub fn safe_file_name(name: &str) -> String {
+    let bad = |c: char| {
+        c.is_control()
+            || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    };
+    let cleaned: String = name.chars().map(|c| if bad(c) { '_' } else { c }).collect();
+    let trimmed = cleaned
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' ']);
+    let mut out: String = if trimmed.is_empty() {
+        "未命名".to_owned()
+    } else {
+        trimmed.to_owned()
+    };
+    const MAX_CHARS: usize = 100;
+    if out.chars().count() > MAX_CHARS {
+        let ext: String = match out.rfind('.') {
+            Some(i) if out.len() - i <= 8 => out[i..].to_owned(),
+            _ => String::new(),
+        };
+        let keep = MAX_CHARS - ext.chars().count();
+        out = out.chars().take(keep).collect::<String>() + &ext;
+    }
+    let stem = out
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if device {
+        out.insert(0, '_');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_from_data_stay_in_their_folder() {
+        assert_eq!(safe_file_name("一户一档-BY-002.pdf"), "一户一档-BY-002.pdf");
+        assert_eq!(safe_file_name("../../pwned-code.pdf"), "_.._pwned-code.pdf");
+        assert_eq!(safe_file_name("..\\..\\x.pdf"), "_.._x.pdf");
+        assert_eq!(safe_file_name("a/b:c*?.pdf"), "a_b_c__.pdf");
+        assert_eq!(safe_file_name("..."), "未命名");
+        assert_eq!(safe_file_name("公示-\u{202E}fdp.exe"), "公示-_fdp.exe");
+        assert_eq!(safe_file_name("x\u{0}\u{1b}[31m"), "x__[31m");
+        assert_eq!(safe_file_name("CON.pdf"), "_CON.pdf");
+        assert_eq!(safe_file_name("com1"), "_com1");
+        assert_eq!(safe_file_name("名. "), "名");
+        let long = format!("{}.pdf", "村".repeat(300));
+        let cut = safe_file_name(&long);
+        assert_eq!(cut.chars().count(), 100);
+        assert!(cut.ends_with(".pdf"));
+        for name in ["../../etc/passwd", "..", "/abs", "C:\\x"] {
+            let safe = safe_file_name(name);
+            assert!(
+                !safe.contains('/') && !safe.contains('\\') && !safe.starts_with('.'),
+                "{safe}"
+            );
+        }
+    }
 
     #[test]
     fn a_file_is_replaced_whole_and_no_temporary_file_is_left() {

@@ -113,9 +113,11 @@ pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
     let village_files = village_dossiers(&files, village, printed, options).map_err(pdf_error)?;
     let (each, combined) = (&village_files.each, &village_files.combined);
     for (code, bytes) in each {
-        write_file_atomically(&a.out.join(format!("{code}.pdf")), bytes)?;
+        let name = bangfu::files::safe_file_name(&format!("{code}.pdf"));
+        write_file_atomically(&a.out.join(name), bytes)?;
     }
-    let all = a.out.join(format!("{village}-一户一档合订本.pdf"));
+    let name = bangfu::files::safe_file_name(&format!("{village}-一户一档合订本.pdf"));
+    let all = a.out.join(name);
     write_file_atomically(&all, combined)?;
     println!(
         "已生成 {village} {} 户的一户一档（每户一个 PDF）和合订本 {}",

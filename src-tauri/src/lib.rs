@@ -3,8 +3,9 @@
 //! only opens the store, calls the core and turns its errors into Chinese
 //! messages for the window.
 
-mod attachments;
 mod commands;
+mod error;
+mod state;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -52,35 +53,35 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_status,
-            commands::unlock,
-            commands::create_store,
-            commands::backup_now,
-            commands::search_households,
-            commands::household_detail,
-            commands::check_id_number,
-            commands::save_household,
-            commands::evaluate_household,
-            commands::save_visit,
-            commands::discard_visit,
-            commands::add_event,
-            commands::add_measure,
-            commands::due_list,
-            commands::villages,
-            commands::audit_findings,
-            commands::print_dossier,
-            commands::print_notice,
-            commands::get_settings,
-            commands::set_setting,
-            commands::sync_status,
-            commands::import_county_key,
-            commands::export_bundle,
-            commands::import_ack,
-            commands::import_policy,
-            attachments::list_attachments,
-            attachments::add_attachment,
-            attachments::folder_files,
-            attachments::open_attachment,
+            commands::session::app_status,
+            commands::session::unlock,
+            commands::session::create_store,
+            commands::session::backup_now,
+            commands::households::search_households,
+            commands::households::household_detail,
+            commands::households::check_id_number,
+            commands::households::save_household,
+            commands::households::evaluate_household,
+            commands::casework::save_visit,
+            commands::casework::discard_visit,
+            commands::casework::add_event,
+            commands::casework::add_measure,
+            commands::casework::due_list,
+            commands::casework::villages,
+            commands::casework::audit_findings,
+            commands::printing::print_dossier,
+            commands::printing::print_notice,
+            commands::settings::get_settings,
+            commands::settings::set_setting,
+            commands::sync::sync_status,
+            commands::sync::import_county_key,
+            commands::sync::export_bundle,
+            commands::sync::import_ack,
+            commands::sync::import_policy,
+            commands::attachments::list_attachments,
+            commands::attachments::add_attachment,
+            commands::attachments::folder_files,
+            commands::attachments::open_attachment,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

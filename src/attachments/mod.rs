@@ -87,11 +87,11 @@ impl Attachment {
     pub fn file_name(&self, household_code: &str) -> String {
         let ext = if self.is_image() { "jpg" } else { "pdf" };
         let date = self.taken_on.unwrap_or(self.added_on);
-        format!(
+        crate::files::safe_file_name(&format!(
             "{household_code}-{}-{date}-{}.{ext}",
             self.kind.zh(),
-            &self.sha256[..self.sha256.len().min(8)]
-        )
+            self.sha256.get(..8).unwrap_or(&self.sha256)
+        ))
     }
 }
 

@@ -7,7 +7,9 @@ use bangfu::attachments::{attach_file, media, Attachment, AttachmentKind, NewAtt
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
-use crate::commands::{today, with_store, write_and_open, CommandError, Result};
+use super::printing::write_and_open;
+use crate::error::{CommandError, Result};
+use crate::state::{today, with_store};
 use crate::AppState;
 
 /// Long edge of a thumbnail on the household page.
