@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bangfu::sync::policy_file::{PolicyManifest, FORMAT, PAYLOAD};
+use bangfu::sync::wire::{PolicyManifest, POLICY_FORMAT as FORMAT, POLICY_PAYLOAD as PAYLOAD};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
@@ -204,7 +204,7 @@ fn forge(w: &World, name: &str, text: &str) -> PathBuf {
     };
     m.policy_version = field("version");
     m.effective_from = field("effective_from");
-    m.payload = bangfu::sync::sealed::PayloadInfo::of(PAYLOAD, text.as_bytes());
+    m.payload = bangfu::sync::wire::PayloadInfo::of(PAYLOAD, text.as_bytes());
     let mut manifest = serde_json::to_vec_pretty(&m).expect("manifest");
     manifest.push(b'\n');
     let keys = county_keys(&w.county);

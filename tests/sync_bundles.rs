@@ -1290,12 +1290,16 @@ fn keys_of(db: &Path, prefix: &str) -> bangfu::sync::identity::KeySet {
 fn open_bundle(
     bundle: &Path,
     county: &bangfu::sync::identity::KeySet,
-) -> (bangfu::sync::bundle::BundleManifest, Vec<u8>) {
-    use bangfu::sync::bundle;
-    let mut opened =
-        bangfu::sync::sealed::open(bundle, bundle::FORMAT, "数据包", Some(bundle::PAYLOAD))
-            .expect("open bundle");
-    let m: bundle::BundleManifest = opened.manifest("数据包").expect("manifest");
+) -> (bangfu::sync::wire::BundleManifest, Vec<u8>) {
+    use bangfu::sync::wire;
+    let mut opened = bangfu::sync::sealed::open(
+        bundle,
+        wire::BUNDLE_FORMAT,
+        "数据包",
+        Some(wire::BUNDLE_PAYLOAD),
+    )
+    .expect("open bundle");
+    let m: wire::BundleManifest = opened.manifest("数据包").expect("manifest");
     let encrypted = opened.payload_bytes(&m.payload, 1 << 30).expect("payload");
     let gz = age::decrypt(&county.age, &encrypted).expect("decrypt");
     let mut plain = Vec::new();
@@ -1310,18 +1314,18 @@ fn open_bundle(
 /// payload of `m`, encrypted to the county and signed with the device key.
 fn reseal(
     out: &Path,
-    mut m: bangfu::sync::bundle::BundleManifest,
+    mut m: bangfu::sync::wire::BundleManifest,
     plain: &[u8],
     device: &bangfu::sync::identity::KeySet,
     county: &bangfu::sync::identity::KeySet,
 ) {
-    use bangfu::sync::bundle;
+    use bangfu::sync::wire;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(plain).expect("gzip");
     let gz = gz.finish().expect("gzip");
     let payload = age::encrypt(&county.age.to_public(), &gz).expect("encrypt");
     m.plain_bytes = plain.len() as u64;
-    m.payload = bangfu::sync::sealed::PayloadInfo::of(bundle::PAYLOAD, &payload);
+    m.payload = bangfu::sync::wire::PayloadInfo::of(wire::BUNDLE_PAYLOAD, &payload);
     let mut manifest = serde_json::to_vec_pretty(&m).expect("manifest");
     manifest.push(b'\n');
     bangfu::sync::sealed::write(
@@ -1329,7 +1333,7 @@ fn reseal(
         &manifest,
         &device.signing,
         "bangfu.bundle.v1 forged",
-        Some((bundle::PAYLOAD, &payload)),
+        Some((wire::BUNDLE_PAYLOAD, &payload)),
     )
     .expect("write bundle");
 }
@@ -1731,7 +1735,7 @@ type Forged<'a> = (
 /// entries, correctly hashed and chained where the device's next genuine
 /// bundle starts, encrypted to the county and signed with the device key.
 struct Forger {
-    manifest: bangfu::sync::bundle::BundleManifest,
+    manifest: bangfu::sync::wire::BundleManifest,
     device: bangfu::sync::identity::KeySet,
     county: bangfu::sync::identity::KeySet,
 }

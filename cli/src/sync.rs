@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::text::Table;
 use super::{CliError, CliResult};
 use bangfu::store::{PolicySaved, Store};
-use bangfu::sync::county::Conflict;
+use bangfu::sync::wire::Conflict;
 use bangfu::sync::{self, device, SyncError};
 
 impl From<SyncError> for CliError {
@@ -142,7 +142,7 @@ pub enum PolicyCommand {
 }
 
 /// "，含照片和扫描件 N 个（K KB）" when a bundle carries attachment bytes.
-fn photos_text(m: &sync::bundle::BundleManifest) -> String {
+fn photos_text(m: &sync::wire::BundleManifest) -> String {
     if m.blob_count == 0 {
         return String::new();
     }

@@ -29,11 +29,11 @@ use std::sync::{Mutex, OnceLock};
 
 use bangfu::store::changelog::GENESIS;
 use bangfu::store::Store;
-use bangfu::sync::bundle::{self, BundleManifest, Item, Line};
-use bangfu::sync::county::{self, CountyKeyManifest};
+use bangfu::sync::county;
 use bangfu::sync::device::{self, Device};
 use bangfu::sync::identity::parse_recipient;
-use bangfu::sync::sealed::{self, PayloadInfo};
+use bangfu::sync::sealed;
+use bangfu::sync::wire::{self, BundleManifest, CountyKeyManifest, Item, Line, PayloadInfo};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -212,7 +212,7 @@ fn signed_bundle(f: &Fixture, data: &[u8], renumber: bool) -> Option<()> {
     }
     let payload = sink.finish().expect("age");
     let manifest = BundleManifest {
-        format: bundle::FORMAT.into(),
+        format: wire::BUNDLE_FORMAT.into(),
         device_id: f.device.id.clone(),
         caseworker: f.device.caseworker.clone(),
         village: f.device.village.clone(),
@@ -229,7 +229,7 @@ fn signed_bundle(f: &Fixture, data: &[u8], renumber: bool) -> Option<()> {
         blob_count,
         blob_bytes,
         created_at: "2026-06-01T08:00:00.000Z".into(),
-        payload: PayloadInfo::of(bundle::PAYLOAD, &payload),
+        payload: PayloadInfo::of(wire::BUNDLE_PAYLOAD, &payload),
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifest");
     manifest_bytes.push(b'\n');
@@ -238,7 +238,7 @@ fn signed_bundle(f: &Fixture, data: &[u8], renumber: bool) -> Option<()> {
         &manifest_bytes,
         &f.device.keys.signing,
         "bangfu.bundle.v1 fuzz",
-        Some((bundle::PAYLOAD, &payload)),
+        Some((wire::BUNDLE_PAYLOAD, &payload)),
     )
     .expect("write bundle");
     Some(())
@@ -260,14 +260,14 @@ fuzz_target!(|data: &[u8]| {
             let db = f.device_db.clone();
             let _ = device::apply_ack(&mut f.device_store, &db, &f.input);
             for (format, payload) in [
-                (bundle::FORMAT, Some(bundle::PAYLOAD)),
-                (county::ACK_FORMAT, Some(county::ACK_PAYLOAD)),
-                (county::COUNTY_KEY_FORMAT, None),
+                (wire::BUNDLE_FORMAT, Some(wire::BUNDLE_PAYLOAD)),
+                (wire::ACK_FORMAT, Some(wire::ACK_PAYLOAD)),
+                (wire::COUNTY_KEY_FORMAT, None),
                 (
-                    bangfu::sync::policy_file::FORMAT,
-                    Some(bangfu::sync::policy_file::PAYLOAD),
+                    bangfu::sync::wire::POLICY_FORMAT,
+                    Some(bangfu::sync::wire::POLICY_PAYLOAD),
                 ),
-                (bangfu::sync::device::REGISTRATION_FORMAT, None),
+                (bangfu::sync::wire::REGISTRATION_FORMAT, None),
             ] {
                 if let Ok(mut opened) = sealed::open(&f.input, format, "文件", payload) {
                     let _ = opened.manifest::<Value>("文件");

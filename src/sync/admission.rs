@@ -103,7 +103,7 @@ pub fn authorize_table(table: &str) -> Result<(), String> {
 
 /// Checks a withheld line (an entry whose content stays on the device): it
 /// must be of a private table and carry no content.
-pub fn check_withheld(line: &super::bundle::Line) -> Result<(), String> {
+pub fn check_withheld(line: &super::wire::Line) -> Result<(), String> {
     if !PRIVATE_TABLES.contains(&line.table.as_str()) {
         return Err(format!(
             "不带内容，但“{}”表的记录必须带内容送到县里",

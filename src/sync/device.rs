@@ -16,45 +16,18 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::bundle::{self, BundleManifest, Destination, Sender, Start};
-use super::county::{
-    AckManifest, Conflict, CountyKeyManifest, ACK_FORMAT, ACK_PAYLOAD, COUNTY_KEY_FORMAT,
-};
+use super::bundle::{self, Destination, Sender, Start};
 use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey, SealKey};
+use super::wire::{
+    json_bytes, AckManifest, BundleManifest, Conflict, CountyKeyManifest, Registration, ACK_FORMAT,
+    ACK_PAYLOAD, COUNTY_KEY_FORMAT, REGISTRATION_FORMAT,
+};
 use super::{reject, sealed, Result, SyncError};
 use crate::store::changelog::GENESIS;
 use crate::store::Store;
 
-/// `format` of a device registration file.
-pub const REGISTRATION_FORMAT: &str = "bangfu.device.v1";
 /// Key file prefix of a device.
 pub const KEY_PREFIX: &str = "device";
-
-/// The signed manifest of a device registration file, which the county imports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Registration {
-    /// [`REGISTRATION_FORMAT`].
-    pub format: String,
-    /// Device id.
-    pub device_id: String,
-    /// Caseworker's name.
-    pub caseworker: String,
-    /// Village.
-    pub village: String,
-    /// minisign public key (base64 line).
-    pub public_key: String,
-    /// Its key id.
-    pub key_id: String,
-    /// age recipient for acknowledgements.
-    pub age_recipient: String,
-    /// Device-local sequence number its first bundle starts after.
-    pub base_seq: i64,
-    /// Hash its first bundle's first entry follows.
-    pub base_hash: String,
-    /// When the identity was created.
-    pub created_at: String,
-}
 
 /// The device's identity record (`sync.device`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,13 +116,6 @@ impl Device {
             None,
         )
     }
-}
-
-pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(value)
-        .map_err(|e| SyncError::Setup(format!("无法生成 JSON：{e}")))?;
-    bytes.push(b'\n');
-    Ok(bytes)
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(store: &Store, key: &str) -> Result<Option<T>> {

@@ -24,6 +24,7 @@ pub mod identity;
 pub mod merge;
 pub mod policy_file;
 pub mod sealed;
+pub mod wire;
 
 use std::path::{Path, PathBuf};
 
@@ -41,7 +42,7 @@ pub const MAX_PLAIN_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// line carrying one attachment of at most
 /// [`MAX_STORED_BYTES`](crate::attachments::MAX_STORED_BYTES) (12 MiB), which
 /// base64 makes exactly 16 MiB, plus room for the rest of the line: 17 MiB.
-pub const MAX_LINE_BYTES: u64 = bundle::BlobLine::MAX_DATA_CHARS + 1024 * 1024;
+pub const MAX_LINE_BYTES: u64 = wire::BlobLine::MAX_DATA_CHARS + 1024 * 1024;
 // Bundles written before attachments (lines up to 16 MiB) still read.
 const _: () = assert!(MAX_LINE_BYTES >= 16 * 1024 * 1024);
 

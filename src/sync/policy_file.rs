@@ -7,42 +7,17 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use super::county::County;
-use super::device::{county_key, json_bytes};
+use super::device::county_key;
 use super::identity::PublicKey;
-use super::sealed::{self, PayloadInfo};
+use super::sealed;
+use super::wire::{json_bytes, PayloadInfo, PolicyManifest, POLICY_FORMAT, POLICY_PAYLOAD};
 use super::{reject, Result, SyncError};
 use crate::policy::Policy;
 use crate::store::{PolicySaved, Store, StoreError};
 
-/// `format` of a signed policy file.
-pub const FORMAT: &str = "bangfu.policy-file.v1";
-/// Name of the policy member.
-pub const PAYLOAD: &str = "policy.toml";
 /// Largest policy accepted.
 const MAX_POLICY_BYTES: u64 = 1024 * 1024;
-
-/// The signed manifest of a policy file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyManifest {
-    /// [`FORMAT`].
-    pub format: String,
-    /// County region.
-    pub region: String,
-    /// County key id.
-    pub county_key_id: String,
-    /// The policy's `version`.
-    pub policy_version: String,
-    /// The policy's `effective_from`.
-    pub effective_from: String,
-    /// When signed.
-    pub created_at: String,
-    /// The policy text.
-    pub payload: PayloadInfo,
-}
 
 /// Signs the policy at `policy` (checked first) into a policy file at `out`.
 pub fn publish(county: &County, policy: &Path, out: &Path) -> Result<PolicyManifest> {
@@ -68,23 +43,23 @@ pub fn publish(county: &County, policy: &Path, out: &Path) -> Result<PolicyManif
         )));
     }
     let m = PolicyManifest {
-        format: FORMAT.into(),
+        format: POLICY_FORMAT.into(),
         region: county.public.region.clone(),
         county_key_id: county.public.key_id.clone(),
         policy_version: p.version.clone(),
         effective_from: p.effective_from.to_string(),
         created_at: super::now(),
-        payload: PayloadInfo::of(PAYLOAD, text.as_bytes()),
+        payload: PayloadInfo::of(POLICY_PAYLOAD, text.as_bytes()),
     };
     sealed::write(
         out,
         &json_bytes(&m)?,
         &county.keys.signing,
         &format!(
-            "{FORMAT} region={} version={} effective_from={}",
+            "{POLICY_FORMAT} region={} version={} effective_from={}",
             m.region, m.policy_version, m.effective_from
         ),
-        Some((PAYLOAD, text.as_bytes())),
+        Some((POLICY_PAYLOAD, text.as_bytes())),
     )?;
     Ok(m)
 }
@@ -103,7 +78,7 @@ pub fn import(store: &mut Store, path: &Path) -> Result<(PolicyManifest, Policy,
                 .into(),
         ));
     };
-    let mut opened = sealed::open(path, FORMAT, what, Some(PAYLOAD))?;
+    let mut opened = sealed::open(path, POLICY_FORMAT, what, Some(POLICY_PAYLOAD))?;
     let m: PolicyManifest = opened.manifest(what)?;
     opened.verify(&PublicKey::from_base64(&county.public_key)?, "县级")?;
     if m.region != county.region || m.county_key_id != county.key_id {

@@ -11,11 +11,12 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::container::{self, Member};
 use super::identity::{PublicKey, SigningKey};
+use super::wire::PayloadInfo;
 use super::{
     checked_size, reject, Result, MAX_FILE_BYTES, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES,
 };
@@ -24,29 +25,6 @@ use super::{
 pub const MANIFEST: &str = "manifest.json";
 /// Name of the signature member.
 pub const SIGNATURE: &str = "manifest.json.minisig";
-
-/// What the manifest says about the payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PayloadInfo {
-    /// Member name.
-    pub name: String,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// SHA-256 (hex) of the member's bytes.
-    pub sha256: String,
-}
-
-impl PayloadInfo {
-    /// Describes `bytes` stored as `name`.
-    pub fn of(name: &str, bytes: &[u8]) -> PayloadInfo {
-        PayloadInfo {
-            name: name.to_owned(),
-            bytes: bytes.len() as u64,
-            sha256: super::sha256_hex(bytes),
-        }
-    }
-}
 
 /// Writes a signed file to `path` (atomically).
 pub fn write(
@@ -157,11 +135,11 @@ fn peek_format(file: &mut File, size: u64) -> Option<String> {
 
 fn wrong_kind(path: &Path, found: &str, what: &str) -> super::SyncError {
     let kind = match found {
-        super::bundle::FORMAT => "数据包",
-        super::county::ACK_FORMAT => "回执",
-        super::policy_file::FORMAT => "政策文件",
-        super::device::REGISTRATION_FORMAT => "设备登记文件",
-        super::county::COUNTY_KEY_FORMAT => "县级公钥文件",
+        super::wire::BUNDLE_FORMAT => "数据包",
+        super::wire::ACK_FORMAT => "回执",
+        super::wire::POLICY_FORMAT => "政策文件",
+        super::wire::REGISTRATION_FORMAT => "设备登记文件",
+        super::wire::COUNTY_KEY_FORMAT => "县级公钥文件",
         _ => "未知类型的文件",
     };
     reject(path, format!("这是{kind}（{found}），不是{what}"))

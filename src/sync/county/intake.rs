@@ -12,15 +12,16 @@ use serde_json::{Map, Value};
 use super::store::{
     CountyStore, CountyTx, ImportRecord, NewConflict, OpenConflict, Problem, RegisteredDevice,
 };
-use super::{short, Conflict, County};
+use super::{short, County};
 use crate::attachments::media;
 use crate::attachments::MAX_STORED_BYTES;
 use crate::store::StoreError;
 use crate::sync::admission::{self, Facts, Place, Scope};
-use crate::sync::bundle::{self, BlobLine, BundleManifest, Item, Line, Lines};
+use crate::sync::bundle::{self, Lines};
 use crate::sync::identity::PublicKey;
 use crate::sync::merge::{self, Change, RecordVersions};
 use crate::sync::sealed::{self, Opened};
+use crate::sync::wire::{self, BlobLine, BundleManifest, Conflict, Item, Line};
 use crate::sync::{reject, Result, SyncError};
 
 /// What importing one bundle did.
@@ -42,7 +43,13 @@ pub struct ImportReport {
 
 /// The device id and sequence number a bundle claims (unverified: for sorting).
 pub fn peek_bundle(path: &Path) -> Option<(String, u64)> {
-    let opened = sealed::open(path, bundle::FORMAT, bundle::WHAT, Some(bundle::PAYLOAD)).ok()?;
+    let opened = sealed::open(
+        path,
+        wire::BUNDLE_FORMAT,
+        bundle::WHAT,
+        Some(wire::BUNDLE_PAYLOAD),
+    )
+    .ok()?;
     let m: BundleManifest = opened.manifest(bundle::WHAT).ok()?;
     Some((m.device_id, m.sequence))
 }
@@ -55,7 +62,7 @@ pub fn import_bundle<S: CountyStore>(
     path: &Path,
 ) -> Result<ImportReport> {
     let what = bundle::WHAT;
-    let mut opened = sealed::open(path, bundle::FORMAT, what, Some(bundle::PAYLOAD))?;
+    let mut opened = sealed::open(path, wire::BUNDLE_FORMAT, what, Some(wire::BUNDLE_PAYLOAD))?;
     let m: BundleManifest = opened.manifest(what)?;
     let Some(device) = store.device(&m.device_id)? else {
         return Err(reject(
@@ -276,7 +283,7 @@ fn apply_payload<T: CountyTx>(
             Problem::Bad(p) => bad(p),
             Problem::Store(s) => SyncError::Store(s),
         })?;
-        if let Some(sha) = bundle::blob_named(&line.table, line.row_json.as_deref()) {
+        if let Some(sha) = wire::blob_named(&line.table, line.row_json.as_deref()) {
             blobs.named.insert(sha);
         }
     }
@@ -500,9 +507,9 @@ impl<'t, T: CountyTx> Apply<'t, T> {
         let Some(row) = merged.write else {
             return Ok(());
         };
-        if table == bundle::ATTACHMENTS_TABLE {
+        if table == wire::ATTACHMENTS_TABLE {
             let sha = row
-                .get(bundle::BLOB_COLUMN)
+                .get(wire::BLOB_COLUMN)
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if !self.tx.has_blob(sha)? {

@@ -18,140 +18,23 @@ pub mod store;
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
 pub use intake::{import_bundle, peek_bundle, ImportReport};
 pub use store::{ConflictFilter, CountyStore, RegisteredDevice};
 
-use super::device::{json_bytes, Registration, REGISTRATION_FORMAT};
 use super::identity::{keys_dir, parse_recipient, KeySet, PublicKey, SealKey};
-use super::sealed::{self, PayloadInfo};
+use super::sealed;
+use super::wire::{
+    json_bytes, AckManifest, Conflict, CountyKeyManifest, PayloadInfo, Registration, ACK_FORMAT,
+    ACK_PAYLOAD, COUNTY_KEY_FORMAT, REGISTRATION_FORMAT,
+};
 use super::{reject, Result, SyncError};
 use crate::store::Store;
 
-/// `format` of the county's public key file.
-pub const COUNTY_KEY_FORMAT: &str = "bangfu.county-key.v1";
-/// `format` of an acknowledgement.
-pub const ACK_FORMAT: &str = "bangfu.ack.v1";
-/// Name of the acknowledgement's encrypted conflicts member.
-pub const ACK_PAYLOAD: &str = "conflicts.age";
 /// Key file prefix of the county.
 pub const KEY_PREFIX: &str = "county";
-/// The deterministic rule applied to conflicts, in words.
-pub const RULE: &str = "暂按较晚送到县里的修改（设备上的时间不作准）；两个值都已保留，请熟悉该户的协理员核实后再改一次以确认";
-
 /// How far ahead of the county's clock an entry's time may be before the
 /// conflict says the device's clock is wrong.
 const CLOCK_TOLERANCE: chrono::Duration = chrono::Duration::hours(24);
-
-/// The signed manifest of the county's public key file, which devices import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CountyKeyManifest {
-    /// [`COUNTY_KEY_FORMAT`].
-    pub format: String,
-    /// Region code (6 digits).
-    pub region: String,
-    /// Name of the county office.
-    pub name: String,
-    /// minisign public key (base64 line).
-    pub public_key: String,
-    /// Its key id.
-    pub key_id: String,
-    /// age recipient bundles are encrypted to.
-    pub age_recipient: String,
-    /// When the keys were made.
-    pub created_at: String,
-}
-
-/// The signed manifest of an acknowledgement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AckManifest {
-    /// [`ACK_FORMAT`].
-    pub format: String,
-    /// County region.
-    pub region: String,
-    /// County key id.
-    pub county_key_id: String,
-    /// The device acknowledged.
-    pub device_id: String,
-    /// Last bundle applied.
-    pub sequence: u64,
-    /// Device-local sequence number of the last entry applied.
-    pub last_seq: i64,
-    /// Hash of the last entry applied.
-    pub last_hash: String,
-    /// Open conflicts involving the device (listed in the payload).
-    pub open_conflicts: u64,
-    /// When written.
-    pub created_at: String,
-    /// The encrypted conflicts.
-    pub payload: PayloadInfo,
-}
-
-/// One side of a conflict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Side {
-    /// Device that set the value.
-    pub device_id: String,
-    /// The value (the whole row for a deletion conflict; null for the deletion).
-    pub value: Value,
-    /// Time of the change.
-    pub at: String,
-    /// Hash of its change-log entry.
-    pub entry_hash: String,
-}
-
-/// Two devices changed the same field of the same record to different values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Conflict {
-    /// Number at the county.
-    pub id: i64,
-    /// Table.
-    pub table: String,
-    /// Record id.
-    pub record_id: String,
-    /// Column (`*` when a deletion met a change).
-    pub column: String,
-    /// Household file number, when known.
-    pub household: Option<String>,
-    /// The value the county held.
-    pub held: Side,
-    /// The value that arrived.
-    pub incoming: Side,
-    /// `held` or `incoming`: the value the county row now has.
-    pub winner: String,
-    /// The rule, in words.
-    pub rule: String,
-    /// When found.
-    pub detected_at: String,
-    /// `open` or `settled`.
-    pub status: String,
-    /// Device whose later change settled it.
-    pub settled_by: Option<String>,
-    /// When.
-    pub settled_at: Option<String>,
-    /// Set when a side's time is later than the county's clock when the
-    /// conflict was found: that device's clock is wrong (the order does not
-    /// depend on it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock_note: Option<String>,
-}
-
-impl Conflict {
-    /// The winning value.
-    pub fn winning_value(&self) -> &Value {
-        if self.winner == "incoming" {
-            &self.incoming.value
-        } else {
-            &self.held.value
-        }
-    }
-}
 
 /// The county, loaded: identity and keys.
 pub struct County {

@@ -15,12 +15,12 @@ use super::store::{
     ConflictFilter, CountyStore, CountyTx, ImportRecord, NewConflict, OpenConflict, Problem,
     RegisteredDevice,
 };
-use super::{Conflict, Side, RULE};
 use crate::store::changelog::row_json;
 use crate::store::{Store, StoreError, Tx};
 use crate::sync::admission::{self, Place};
-use crate::sync::device::Registration;
 use crate::sync::merge::RecordVersions;
+use crate::sync::wire::Registration;
+use crate::sync::wire::{Conflict, Side, RULE};
 
 const DEVICE_COLUMNS: &str = "device_id, caseworker, village, public_key, key_id, age_recipient, \
      registered_at, last_sequence, last_seq, last_hash";

@@ -9,11 +9,10 @@
 
 use serde_json::{Map, Value};
 
-use super::Conflict;
 use crate::store::StoreError;
 use crate::sync::admission::Place;
-use crate::sync::device::Registration;
 use crate::sync::merge::RecordVersions;
+use crate::sync::wire::{Conflict, Registration};
 
 /// Why an entry could not be applied.
 #[derive(Debug)]
