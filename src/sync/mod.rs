@@ -1,17 +1,17 @@
 //! Sync bundles: signed, encrypted files carried from village to county on a
 //! USB stick, and signed acknowledgements and policies carried back.
 //!
-//! Every file is a canonical POSIX tar ([`container`]) holding a JSON
-//! manifest, its minisign signature and, for most kinds, one payload whose
-//! SHA-256 the manifest names ([`sealed`]). The kinds:
+//! The layers, each using only those above it in this list:
 //!
-//! | file | signed by | payload |
-//! |---|---|---|
-//! | device registration ([`device`]) | the device | none |
-//! | county public key ([`county`]) | the county | none |
-//! | bundle ([`bundle`]) | the device | change-log entries and attachment contents, gzip, age-encrypted to the county |
-//! | acknowledgement ([`county`]) | the county | conflicts, age-encrypted to the device |
-//! | policy ([`policy_file`]) | the county | `policy.toml` in clear |
+//! - [`wire`]: every format — file kinds, manifests, bundle lines, conflicts;
+//! - [`container`] (a strict tar), [`identity`] (keys), [`sealed`] (a signed
+//!   file: manifest, signature, payload);
+//! - [`admission`] (what a registered device may write, and the validation
+//!   of what it wrote) and [`merge`] (the field-level merge, pure);
+//! - [`bundle`] (writing and reading a bundle's payload);
+//! - [`device`] (the laptop's side), [`county`] (the county's side: its
+//!   store trait, the intake of a bundle, acknowledgements) and
+//!   [`policy_file`] (signed policies).
 //!
 //! The format is described for people in `docs/sync-format.md`.
 

@@ -285,7 +285,7 @@ pub struct Line {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
     /// True for an entry of a table the device keeps to itself
-    /// ([`PRIVATE_TABLES`](super::admission::PRIVATE_TABLES)): its content
+    /// (its private tables, such as its own eligibility decisions): its content
     /// (`row_json`) stays on the device, and the county follows the chain
     /// through it by `prev_hash` and `hash` without applying anything.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

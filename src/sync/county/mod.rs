@@ -2,8 +2,8 @@
 //! writing acknowledgements.
 //!
 //! - [`store`]: what the county needs of a store ([`CountyStore`]), with
-//!   the SQLite implementation in [`sqlite`];
-//! - [`intake`]: verifying and applying one bundle — each entry authorised
+//!   the SQLite implementation in `sqlite.rs`;
+//! - `intake.rs`: verifying and applying one bundle — each entry authorised
 //!   ([`admission`](crate::sync::admission)) and merged field by field
 //!   ([`merge`](crate::sync::merge));
 //! - here: the county's identity and keys, device registration, conflicts

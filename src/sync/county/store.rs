@@ -3,7 +3,7 @@
 //! records, their field versions and attachment contents.
 //!
 //! [`CountyStore`] is implemented for the SQLite [`Store`](crate::store::Store)
-//! (in [`sqlite`](super::sqlite)); a server database is a second
+//! (in `county/sqlite.rs`); a server database is a second
 //! implementation of the same two traits, and the intake, the merge and the
 //! acknowledgements work on either unchanged.
 
