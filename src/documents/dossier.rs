@@ -164,7 +164,22 @@ fn is_photo(a: &AttachedFile) -> bool {
     a.meta.is_image() && !a.meta.kind.is_scan()
 }
 
+/// The whole dossier, section by section as on the county's paper file.
 fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, options: DossierOptions) {
+    write_cover(doc, file, printed);
+    write_members(doc, file, printed);
+    write_incomes(doc, file);
+    write_assets(doc, file);
+    doc.heading("四、资格认定");
+    write_decision(doc, file);
+    write_measures(doc, file);
+    write_visits(doc, file);
+    write_timeline(doc, file);
+    write_papers(doc, file, options);
+}
+
+/// The dossier's cover: who the household is.
+fn write_cover(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
     let h = &file.household;
     let head = h.head().map_or("", |m| m.name.as_str());
     doc.title("社会救助家庭档案");
@@ -201,7 +216,11 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
     }
     doc.key_value("打印日期", printed.to_string());
     doc.rule();
+}
 
+/// The dossier's members.
+fn write_members(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
+    let h = &file.household;
     doc.heading("一、家庭成员");
     let mut members = Table::new(vec![
         Column::mm("序号", 10.0).align(Align::Center),
@@ -246,7 +265,11 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         ]);
     }
     doc.table(members);
+}
 
+/// The dossier's incomes and rigid expenses.
+fn write_incomes(doc: &mut Document, file: &CaseFile) {
+    let h = &file.household;
     doc.heading("二、家庭收入（近12个月）与刚性支出");
     let mut incomes = Table::new(vec![
         Column::fraction("成员", 1.0),
@@ -285,7 +308,11 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         }
         doc.table(expenses);
     }
+}
 
+/// The dossier's assets, enrollment, 临时救助 request and house photos.
+fn write_assets(doc: &mut Document, file: &CaseFile) {
+    let h = &file.household;
     doc.heading("三、家庭财产");
     doc.key_value(
         "金融资产",
@@ -344,10 +371,10 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         })
         .collect();
     photo_section(doc, "住房情况照片", &house);
+}
 
-    doc.heading("四、资格认定");
-    write_decision(doc, file);
-
+/// The dossier's assistance plan (一户一策).
+fn write_measures(doc: &mut Document, file: &CaseFile) {
     doc.heading("五、帮扶措施（一户一策）");
     if file.measures.is_empty() {
         doc.paragraph("暂无帮扶措施。");
@@ -370,7 +397,10 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         }
         doc.table(plan);
     }
+}
 
+/// The dossier's visit records and their photos.
+fn write_visits(doc: &mut Document, file: &CaseFile) {
     doc.heading("六、入户调查记录");
     let visits: Vec<_> = file.visits.iter().filter(|v| !v.draft).collect();
     if visits.is_empty() {
@@ -419,7 +449,10 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         })
         .collect();
     photo_section(doc, "其他照片", &other);
+}
 
+/// The dossier's case timeline.
+fn write_timeline(doc: &mut Document, file: &CaseFile) {
     doc.heading("七、办理流程");
     if file.events.is_empty() {
         doc.paragraph("暂无办理记录。");
@@ -440,7 +473,10 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
         }
         doc.table(timeline);
     }
+}
 
+/// The dossier's list of papers, the signature lines and, when chosen, the scans as pages.
+fn write_papers(doc: &mut Document, file: &CaseFile, options: DossierOptions) {
     doc.heading("八、证件及材料");
     let scans: Vec<&AttachedFile> = file
         .attachments
