@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use bangfu::pdf::{Align, Column, Document, Table, TextStyle};
 
-mod common;
-use common::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
+use crate::support::pdf::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
 
 const TITLE: &str = "最低生活保障审批表";
 const ID_NUMBER: &str = "34102419810412011X";

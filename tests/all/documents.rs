@@ -10,7 +10,7 @@
 //!
 //! Timings are printed with `eprintln!` (see them with `--nocapture`);
 //! `bench_village_300` is ignored by default:
-//! `cargo test --release --test documents -- --ignored --nocapture bench_village_300`.
+//! `cargo test --release -p bangfu-cli --test all -- --ignored --nocapture bench_village_300`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,8 +21,7 @@ use chrono::{Days, NaiveDate};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-mod common;
-use common::{page_count, pdf_text, poppler, squash};
+use crate::support::pdf::{page_count, pdf_text, poppler, squash};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 /// Every store in these tests is encrypted with this passphrase.

@@ -12,8 +12,7 @@ use bangfu::pdf::{Document, PdfError};
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageBuffer, Luma, Rgb, RgbImage};
 
-mod common;
-use common::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
+use crate::support::pdf::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
 
 /// Resolution the pages are rendered at for pixel checks.
 const DPI: f32 = 50.0;

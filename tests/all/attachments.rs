@@ -8,8 +8,7 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
-mod common;
-use common::poppler as tool;
+use crate::support::pdf::poppler as tool;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
 const PASSPHRASE: &str = "村里的口令 2026";
