@@ -29,7 +29,7 @@ use super::wire::{
 };
 use super::{reject, Result, SyncError, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_PLAIN_BYTES};
 use crate::attachments::MAX_STORED_BYTES;
-use crate::store::changelog::entries_after;
+use crate::store::changelog::{entries_after, Entry};
 
 /// What a bundle is called in messages.
 pub const WHAT: &str = "数据包";
@@ -84,130 +84,42 @@ pub fn export(
         return Ok(None);
     };
     let (first_seq, first_hash) = (first.seq, first.hash.clone());
-    // The local log must continue from what the county acknowledged, unbroken.
-    let mut prev = start.after_hash.clone();
-    for e in &entries {
-        if e.prev_hash != prev || e.compute_hash() != e.hash {
-            return Err(SyncError::Setup(format!(
-                "本机变更日志第 {} 条（{} {}）与前一条衔接不上，不能导出；请先运行 bangfu log verify 查明原因",
-                e.seq, e.table, e.record_id
-            )));
-        }
-        prev = e.hash.clone();
-    }
-    let mut base_stmt = conn
-        .prepare_cached(
-            "SELECT row_json FROM change_log WHERE tbl = ?1 AND record_id = ?2 AND seq < ?3
-         ORDER BY seq DESC LIMIT 1",
-        )
-        .map_err(crate::store::StoreError::from)?;
-    let mut seen: HashSet<(String, String)> = HashSet::new();
-    // Contents the county already has: named by an entry it acknowledged.
-    let mut blobs_sent: HashSet<String> = {
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT DISTINCT json_extract(row_json, '$.{BLOB_COLUMN}') FROM change_log
-                 WHERE tbl = '{ATTACHMENTS_TABLE}' AND seq <= ?1 AND row_json IS NOT NULL"
-            ))
-            .map_err(crate::store::StoreError::from)?;
-        let rows = stmt
-            .query_map([start.after_seq], |r| r.get::<_, Option<String>>(0))
-            .map_err(crate::store::StoreError::from)?;
-        rows.filter_map(|r| r.transpose())
-            .collect::<rusqlite::Result<_>>()
-            .map_err(crate::store::StoreError::from)?
-    };
-    let mut blob_stmt = conn
-        .prepare_cached("SELECT mime, bytes FROM blobs WHERE sha256 = ?1")
-        .map_err(crate::store::StoreError::from)?;
-    let (mut blob_count, mut blob_bytes) = (0u64, 0u64);
+    check_continuity(&entries, &start.after_hash)?;
+    let mut reader = LogReader::new(conn, start.after_seq)?;
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(&to.recipient as &dyn age::Recipient))
             .map_err(|e| SyncError::Setup(format!("无法加密：{e}")))?;
-    let fail = |e: std::io::Error| SyncError::Setup(format!("生成数据包失败：{e}"));
-    let sink = encryptor.wrap_output(Vec::new()).map_err(fail)?;
+    let sink = encryptor.wrap_output(Vec::new()).map_err(failed)?;
     let mut gz = GzEncoder::new(sink, flate2::Compression::default());
-    let mut plain_bytes = 0u64;
+    let mut totals = Totals::default();
+    let (mut last_seq, mut last_hash) = (first_seq, first_hash.clone());
     // The lines of one entry: the content it names (if new), then the entry.
     let mut lines = Vec::with_capacity(4096);
-    let push_line = |item: &Item, lines: &mut Vec<u8>| -> Result<()> {
-        serde_json::to_writer(&mut *lines, item)
-            .map_err(|e| SyncError::Setup(format!("生成数据包失败：{e}")))?;
-        lines.push(b'\n');
-        Ok(())
-    };
-    let mut count = 0u64;
-    let (mut last_seq, mut last_hash) = (first_seq, first_hash.clone());
     for e in entries {
         lines.clear();
-        let mut new_blob = None;
-        if let Some(sha) = blob_named(&e.table, e.row_json.as_deref()) {
-            if !blobs_sent.contains(&sha) {
-                let blob: Option<(String, Vec<u8>)> = blob_stmt
-                    .query_row([&sha], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-                    .map_err(crate::store::StoreError::from)?;
-                let place = format!("本机变更日志第 {} 条（附件 {}）", e.seq, e.record_id);
-                let Some((mime, bytes)) = blob else {
-                    return Err(SyncError::Setup(format!(
-                        "{place}引用的照片或扫描件内容（SHA-256 {}…）在本机数据库中找不到，不能导出；请联系技术支持",
-                        short(&sha)
-                    )));
-                };
-                if super::sha256_hex(&bytes) != sha || bytes.len() as u64 > MAX_STORED_BYTES {
-                    return Err(SyncError::Setup(format!(
-                        "{place}的照片或扫描件内容（SHA-256 {}…，{} 字节）与其哈希不符或超过上限：本机数据库中的附件被改动或损坏，不能导出；请联系技术支持",
-                        short(&sha),
-                        bytes.len()
-                    )));
-                }
-                let size = bytes.len() as u64;
-                let line = Item::Blob(BlobLine::new(&sha, &mime, &bytes));
-                drop(bytes);
-                push_line(&line, &mut lines)?;
-                new_blob = Some((sha, size));
-            }
-        }
-        let key = (e.table.clone(), e.record_id.clone());
-        let base = if seen.contains(&key) {
-            None
-        } else {
-            let base: Option<Option<String>> = base_stmt
-                .query_row(rusqlite::params![e.table, e.record_id, e.seq], |r| r.get(0))
-                .optional()
-                .map_err(crate::store::StoreError::from)?;
-            seen.insert(key);
-            base.flatten()
-        };
+        let new_blob = reader.blob_line(&e, &mut lines)?;
         let (seq, hash) = (e.seq, e.hash.clone());
         let line = if PRIVATE_TABLES.contains(&e.table.as_str()) {
             Line::withholding(e) // the device keeps it; see `admission`
         } else {
+            let base = reader.base(&e)?;
             Line::carrying(e, base)
         };
         push_line(&Item::Entry(line), &mut lines)?;
-        if count > 0 && plain_bytes + lines.len() as u64 > part_plain_bytes {
+        if totals.entries > 0 && totals.plain_bytes + lines.len() as u64 > part_plain_bytes {
             break; // the next part starts with this entry
         }
-        gz.write_all(&lines).map_err(fail)?;
-        plain_bytes += lines.len() as u64;
-        count += 1;
+        gz.write_all(&lines).map_err(failed)?;
+        totals.plain_bytes += lines.len() as u64;
+        totals.entries += 1;
         (last_seq, last_hash) = (seq, hash);
         if let Some((sha, size)) = new_blob {
-            blob_count += 1;
-            blob_bytes += size;
-            blobs_sent.insert(sha);
+            totals.blobs += 1;
+            totals.blob_bytes += size;
+            reader.blobs_sent.insert(sha);
         }
     }
-    let payload = gz.finish().map_err(fail)?.finish().map_err(fail)?;
-    // Parts are cut well under this; the check keeps a caller's budget honest.
-    if payload.len() as u64 > MAX_FILE_BYTES / 2 {
-        return Err(SyncError::Setup(format!(
-            "数据包压缩加密后有 {} 字节，超过单个数据包 {} MB 的上限",
-            payload.len(),
-            MAX_FILE_BYTES / 2 / 1024 / 1024
-        )));
-    }
+    let payload = gz.finish().map_err(failed)?.finish().map_err(failed)?;
     let manifest = BundleManifest {
         format: BUNDLE_FORMAT.into(),
         device_id: sender.device_id.into(),
@@ -221,31 +133,169 @@ pub fn export(
         last_hash,
         first_seq,
         last_seq,
-        entry_count: count,
-        plain_bytes,
-        blob_count,
-        blob_bytes,
+        entry_count: totals.entries,
+        plain_bytes: totals.plain_bytes,
+        blob_count: totals.blobs,
+        blob_bytes: totals.blob_bytes,
         created_at: super::now(),
         payload: PayloadInfo::of(BUNDLE_PAYLOAD, &payload),
     };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
+    seal(out, &manifest, &payload, sender)?;
+    Ok(Some(manifest))
+}
+
+/// What a bundle's payload holds so far.
+#[derive(Default)]
+struct Totals {
+    entries: u64,
+    plain_bytes: u64,
+    blobs: u64,
+    blob_bytes: u64,
+}
+
+fn failed(e: std::io::Error) -> SyncError {
+    SyncError::Setup(format!("生成数据包失败：{e}"))
+}
+
+/// Appends `item` as one JSON line.
+fn push_line(item: &Item, lines: &mut Vec<u8>) -> Result<()> {
+    serde_json::to_writer(&mut *lines, item)
         .map_err(|e| SyncError::Setup(format!("生成数据包失败：{e}")))?;
-    manifest_bytes.push(b'\n');
+    lines.push(b'\n');
+    Ok(())
+}
+
+/// The local log must continue from what the county acknowledged, unbroken.
+fn check_continuity(entries: &[Entry], after_hash: &str) -> Result<()> {
+    let mut prev = after_hash;
+    for e in entries {
+        if e.prev_hash != prev || e.compute_hash() != e.hash {
+            return Err(SyncError::Setup(format!(
+                "本机变更日志第 {} 条（{} {}）与前一条衔接不上，不能导出；请先运行 bangfu log verify 查明原因",
+                e.seq, e.table, e.record_id
+            )));
+        }
+        prev = &e.hash;
+    }
+    Ok(())
+}
+
+/// Reads what an export needs around each entry from the device's store:
+/// the row before it, and the attachment contents the county lacks.
+struct LogReader<'c> {
+    base: rusqlite::CachedStatement<'c>,
+    blob: rusqlite::CachedStatement<'c>,
+    /// Records whose row before is already in this bundle.
+    seen: HashSet<(String, String)>,
+    /// Contents the county has: named by an entry it acknowledged, or sent
+    /// earlier in this bundle.
+    blobs_sent: HashSet<String>,
+}
+
+impl<'c> LogReader<'c> {
+    fn new(conn: &'c Connection, after_seq: i64) -> Result<Self> {
+        let db = crate::store::StoreError::from;
+        let blobs_sent = {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "SELECT DISTINCT json_extract(row_json, '$.{BLOB_COLUMN}') FROM change_log
+                     WHERE tbl = '{ATTACHMENTS_TABLE}' AND seq <= ?1 AND row_json IS NOT NULL"
+                ))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([after_seq], |r| r.get::<_, Option<String>>(0))
+                .map_err(db)?;
+            rows.filter_map(|r| r.transpose())
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db)?
+        };
+        Ok(LogReader {
+            base: conn
+                .prepare_cached(
+                    "SELECT row_json FROM change_log WHERE tbl = ?1 AND record_id = ?2 AND seq < ?3
+                     ORDER BY seq DESC LIMIT 1",
+                )
+                .map_err(db)?,
+            blob: conn
+                .prepare_cached("SELECT mime, bytes FROM blobs WHERE sha256 = ?1")
+                .map_err(db)?,
+            seen: HashSet::new(),
+            blobs_sent,
+        })
+    }
+
+    /// The row as it was before `e`, for the first entry of each record in
+    /// the bundle (the county needs it to tell which fields changed).
+    fn base(&mut self, e: &Entry) -> Result<Option<String>> {
+        if !self.seen.insert((e.table.clone(), e.record_id.clone())) {
+            return Ok(None);
+        }
+        let base: Option<Option<String>> = self
+            .base
+            .query_row(rusqlite::params![e.table, e.record_id, e.seq], |r| r.get(0))
+            .optional()
+            .map_err(crate::store::StoreError::from)?;
+        Ok(base.flatten())
+    }
+
+    /// Appends the blob line of the content `e` names, when the county does
+    /// not have it yet; its SHA-256 and size.
+    fn blob_line(&mut self, e: &Entry, lines: &mut Vec<u8>) -> Result<Option<(String, u64)>> {
+        let Some(sha) = blob_named(&e.table, e.row_json.as_deref()) else {
+            return Ok(None);
+        };
+        if self.blobs_sent.contains(&sha) {
+            return Ok(None);
+        }
+        let blob: Option<(String, Vec<u8>)> = self
+            .blob
+            .query_row([&sha], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(crate::store::StoreError::from)?;
+        let place = format!("本机变更日志第 {} 条（附件 {}）", e.seq, e.record_id);
+        let Some((mime, bytes)) = blob else {
+            return Err(SyncError::Setup(format!(
+                "{place}引用的照片或扫描件内容（SHA-256 {}…）在本机数据库中找不到，不能导出；请联系技术支持",
+                short(&sha)
+            )));
+        };
+        if super::sha256_hex(&bytes) != sha || bytes.len() as u64 > MAX_STORED_BYTES {
+            return Err(SyncError::Setup(format!(
+                "{place}的照片或扫描件内容（SHA-256 {}…，{} 字节）与其哈希不符或超过上限：本机数据库中的附件被改动或损坏，不能导出；请联系技术支持",
+                short(&sha),
+                bytes.len()
+            )));
+        }
+        push_line(&Item::Blob(BlobLine::new(&sha, &mime, &bytes)), lines)?;
+        Ok(Some((sha, bytes.len() as u64)))
+    }
+}
+
+/// Signs `manifest` and writes the bundle file.
+fn seal(out: &Path, manifest: &BundleManifest, payload: &[u8], sender: &Sender) -> Result<()> {
+    // Parts are cut well under this; the check keeps a caller's budget honest.
+    if payload.len() as u64 > MAX_FILE_BYTES / 2 {
+        return Err(SyncError::Setup(format!(
+            "数据包压缩加密后有 {} 字节，超过单个数据包 {} MB 的上限",
+            payload.len(),
+            MAX_FILE_BYTES / 2 / 1024 / 1024
+        )));
+    }
+    let manifest_bytes = super::wire::json_bytes(manifest)?;
     let mut comment = format!(
-        "{BUNDLE_FORMAT} device={} sequence={} entries={count} region={}",
-        sender.device_id, start.sequence, to.region
+        "{BUNDLE_FORMAT} device={} sequence={} entries={} region={}",
+        manifest.device_id, manifest.sequence, manifest.entry_count, manifest.region
     );
-    if blob_count > 0 {
-        comment.push_str(&format!(" blobs={blob_count}"));
+    if manifest.blob_count > 0 {
+        comment.push_str(&format!(" blobs={}", manifest.blob_count));
     }
     super::sealed::write(
         out,
         &manifest_bytes,
         &sender.keys.signing,
         &comment,
-        Some((BUNDLE_PAYLOAD, &payload)),
-    )?;
-    Ok(Some(manifest))
+        Some((BUNDLE_PAYLOAD, payload)),
+    )
 }
 
 /// Streams the lines of an opened, verified bundle, decrypting with
