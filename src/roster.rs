@@ -136,66 +136,122 @@ pub fn parse_roster(
     default_region: &str,
     existing: &dyn Fn(&str) -> Option<Household>,
 ) -> Result<Vec<Household>, Vec<RosterError>> {
-    let whole = |reason: String| {
-        vec![RosterError {
-            line: 0,
-            column: None,
-            reason,
-        }]
-    };
     if text.trim().is_empty() {
         return Err(whole("文件为空：没有表头也没有数据".into()));
     }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| whole(format!("无法读取表头：{e}")))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .filter(|(name, required, _)| *required && !headers.iter().any(|h| h == name))
-        .map(|(name, _, _)| *name)
-        .collect();
-    if !missing.is_empty() {
-        return Err(whole(format!("表头缺少必需的列：{}", missing.join("、"))));
-    }
-    let income_columns: Vec<(usize, IncomeKind)> = headers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| income_kind_for_header(h).map(|k| (i, k)))
-        .collect();
-
-    let mut errors = Vec::new();
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    let mut order = Vec::new();
+    let header = Header::read(&mut reader)?;
+    let mut rows = Rows::default();
     let mut lines = LineCounter {
         text: text.as_bytes(),
         byte: 0,
         line: 1,
     };
     for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+                rows.add(&record, line, &header);
+            }
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
-                errors.push(RosterError {
+                rows.errors.push(RosterError {
                     line,
                     column: None,
                     reason: format!("无法读取：{e}"),
                 });
-                continue;
             }
-        };
-        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-        if record.iter().all(|c| c.trim().is_empty()) {
+        }
+    }
+    let Rows {
+        mut groups,
+        order,
+        mut errors,
+    } = rows;
+    if groups.is_empty() && errors.is_empty() {
+        return Err(whole("文件只有表头，没有数据行".into()));
+    }
+    let today = chrono::Local::now().date_naive();
+    let mut households = Vec::new();
+    for code in order {
+        let Some(group) = groups.remove(&code) else {
             continue;
+        };
+        let base = existing(&code);
+        if let Some(h) = household_of(group, base, default_region, today, &mut errors) {
+            households.push(h);
+        }
+    }
+    if errors.is_empty() {
+        Ok(households)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+/// A problem with the whole file.
+fn whole(reason: String) -> Vec<RosterError> {
+    vec![RosterError {
+        line: 0,
+        column: None,
+        reason,
+    }]
+}
+
+/// The roster's header row.
+struct Header {
+    /// Column names, trimmed.
+    names: Vec<String>,
+    /// The income columns and their kinds.
+    incomes: Vec<(usize, IncomeKind)>,
+}
+
+impl Header {
+    /// Reads the header; every required column must be there.
+    fn read(reader: &mut csv::Reader<&[u8]>) -> Result<Header, Vec<RosterError>> {
+        let names: Vec<String> = reader
+            .headers()
+            .map_err(|e| whole(format!("无法读取表头：{e}")))?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
+        let missing: Vec<&str> = COLUMNS
+            .iter()
+            .filter(|(name, required, _)| *required && !names.iter().any(|h| h == name))
+            .map(|(name, _, _)| *name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(whole(format!("表头缺少必需的列：{}", missing.join("、"))));
+        }
+        let incomes = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| income_kind_for_header(h).map(|k| (i, k)))
+            .collect();
+        Ok(Header { names, incomes })
+    }
+}
+
+/// The rows read so far, grouped by household in the order they first appear.
+#[derive(Default)]
+struct Rows {
+    groups: BTreeMap<String, Group>,
+    order: Vec<String>,
+    errors: Vec<RosterError>,
+}
+
+impl Rows {
+    /// Adds the row at `line` (one member) to its household.
+    fn add(&mut self, record: &csv::StringRecord, line: u64, header: &Header) {
+        let headers = &header.names;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            return;
         }
         if record.len() != headers.len() {
-            errors.push(RosterError {
+            self.errors.push(RosterError {
                 line,
                 column: None,
                 reason: format!(
@@ -204,7 +260,7 @@ pub fn parse_roster(
                     headers.len()
                 ),
             });
-            continue;
+            return;
         }
         let cell = |name: &str| -> &str {
             headers
@@ -213,6 +269,7 @@ pub fn parse_roster(
                 .and_then(|i| record.get(i))
                 .map_or("", str::trim)
         };
+        let errors = &mut self.errors;
         let mut err = |column: &str, reason: String| {
             errors.push(RosterError {
                 line,
@@ -223,7 +280,7 @@ pub fn parse_roster(
         let code = cell("户编号").to_owned();
         if code.is_empty() {
             err("户编号", "不能为空".into());
-            continue;
+            return;
         }
         let hukou = Hukou::from_code_or_zh(cell("户籍类型")).or(match cell("户籍类型") {
             "农业" | "农业户口" | "农村户口" => Some(Hukou::Rural),
@@ -239,8 +296,9 @@ pub fn parse_roster(
         if village.is_empty() {
             err("村/社区", "不能为空".into());
         }
-        let member = member_json(&record, &headers, &income_columns, line, &mut errors);
-        let entry = groups.entry(code.clone()).or_insert_with(|| {
+        let member = member_json(record, headers, &header.incomes, line, &mut self.errors);
+        let order = &mut self.order;
+        let entry = self.groups.entry(code.clone()).or_insert_with(|| {
             order.push(code.clone());
             let mut h = Map::new();
             h.insert("id".into(), json!(code));
@@ -265,7 +323,7 @@ pub fn parse_roster(
             ("hukou", "户籍类型", hukou.map_or("", Hukou::code)),
         ] {
             if entry.json.get(key).and_then(Value::as_str) != Some(value) {
-                errors.push(RosterError {
+                self.errors.push(RosterError {
                     line,
                     column: Some(column.into()),
                     reason: format!("与同户第{}行不一致", entry.first_line),
@@ -280,96 +338,90 @@ pub fn parse_roster(
         }
         entry.lines.push(line);
     }
-    if groups.is_empty() && errors.is_empty() {
-        return Err(whole("文件只有表头，没有数据行".into()));
-    }
+}
 
-    let mut households = Vec::new();
-    for code in order {
-        let Some(Group {
-            first_line,
-            json: mut obj,
-            lines,
-            head_name,
-        }) = groups.remove(&code)
-        else {
-            continue;
-        };
-        let base = existing(&code);
-        if let Some(base) = &base {
-            merge_existing(&mut obj, base);
-        }
-        obj.insert(
-            "region_code".into(),
-            json!(base
-                .as_ref()
-                .map_or(default_region, |b| b.region_code.as_str())),
-        );
-        let parsed = match parse_household(&Value::Object(obj), 0) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(RosterError {
-                    line: first_line,
-                    column: None,
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
-        // Amounts were already reported with their column while reading the rows.
-        for e in parsed
-            .errors
-            .iter()
-            .filter(|e| !matches!(e.code, ErrorCode::BadAmount | ErrorCode::NegativeAmount))
-        {
-            let line = e
-                .member
-                .and_then(|m| lines.get(m))
-                .copied()
-                .unwrap_or(first_line);
+/// One household from its rows, merged over `base` (the stored household
+/// of the same code) and checked as a household file is; `None`, with the
+/// problems in `errors` naming their rows, when it is not good.
+fn household_of(
+    group: Group,
+    base: Option<Household>,
+    default_region: &str,
+    today: chrono::NaiveDate,
+    errors: &mut Vec<RosterError>,
+) -> Option<Household> {
+    let Group {
+        first_line,
+        json: mut obj,
+        lines,
+        head_name,
+    } = group;
+    if let Some(base) = &base {
+        merge_existing(&mut obj, base);
+    }
+    obj.insert(
+        "region_code".into(),
+        json!(base
+            .as_ref()
+            .map_or(default_region, |b| b.region_code.as_str())),
+    );
+    let parsed = match parse_household(&Value::Object(obj), 0) {
+        Ok(p) => p,
+        Err(e) => {
             errors.push(RosterError {
-                line,
-                column: column_for(e.code, e.field).map(str::to_owned),
-                reason: e.code.zh().to_owned(),
+                line: first_line,
+                column: None,
+                reason: e.to_string(),
+            });
+            return None;
+        }
+    };
+    // Amounts were already reported with their column while reading the rows.
+    for e in parsed
+        .errors
+        .iter()
+        .filter(|e| !matches!(e.code, ErrorCode::BadAmount | ErrorCode::NegativeAmount))
+    {
+        let line = e
+            .member
+            .and_then(|m| lines.get(m))
+            .copied()
+            .unwrap_or(first_line);
+        errors.push(RosterError {
+            line,
+            column: column_for(e.code, e.field).map(str::to_owned),
+            reason: e.code.zh().to_owned(),
+        });
+    }
+    for (i, m) in parsed.household.members.iter().enumerate() {
+        if m.born().is_some_and(|b| b > today) {
+            errors.push(RosterError {
+                line: lines[i],
+                column: Some("出生日期".into()),
+                reason: "出生日期晚于今天".into(),
             });
         }
-        let today = chrono::Local::now().date_naive();
-        for (i, m) in parsed.household.members.iter().enumerate() {
-            if m.born().is_some_and(|b| b > today) {
-                errors.push(RosterError {
-                    line: lines[i],
-                    column: Some("出生日期".into()),
-                    reason: "出生日期晚于今天".into(),
-                });
-            }
-        }
-        if let Some(name) = head_name {
-            let heads: Vec<&str> = parsed
-                .household
-                .members
-                .iter()
-                .filter(|m| m.is_head())
-                .map(|m| m.name.as_str())
-                .collect();
-            if !heads.is_empty() && !heads.contains(&name.as_str()) {
-                errors.push(RosterError {
-                    line: first_line,
-                    column: Some("户主姓名".into()),
-                    reason: format!(
-                        "户主姓名“{name}”与关系为户主的成员“{}”不一致",
-                        heads.join("、")
-                    ),
-                });
-            }
-        }
-        households.push(parsed.household);
     }
-    if errors.is_empty() {
-        Ok(households)
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
+    if let Some(name) = head_name {
+        let heads: Vec<&str> = parsed
+            .household
+            .members
+            .iter()
+            .filter(|m| m.is_head())
+            .map(|m| m.name.as_str())
+            .collect();
+        if !heads.is_empty() && !heads.contains(&name.as_str()) {
+            errors.push(RosterError {
+                line: first_line,
+                column: Some("户主姓名".into()),
+                reason: format!(
+                    "户主姓名“{name}”与关系为户主的成员“{}”不一致",
+                    heads.join("、")
+                ),
+            });
+        }
     }
+    Some(parsed.household)
 }
 
 /// Finds the line a record starts on. The csv reader's position may sit before
