@@ -695,6 +695,13 @@ impl ParsedHousehold {
                 ));
             }
         }
+        for (member, field, problem) in crate::limits::household_text_problems(&self.household) {
+            let who = member.map_or(String::new(), |m| format!(" 第{}名成员", m + 1));
+            out.push(format!(
+                "户 {}{who} 字段 {field}：{problem}",
+                self.household.id.escape_default()
+            ));
+        }
         out
     }
 }

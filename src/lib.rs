@@ -23,6 +23,7 @@ pub mod household_json;
 pub mod id_number;
 mod jpeg;
 pub mod ledger;
+pub mod limits;
 pub mod model;
 pub mod money;
 pub mod pdf;

@@ -149,7 +149,13 @@ pub fn parse_roster(
         byte: 0,
         line: 1,
     };
-    for record in reader.records() {
+    for (n, record) in reader.records().enumerate() {
+        if n >= crate::limits::MAX_ROSTER_ROWS {
+            return Err(whole(format!(
+                "花名册超过 {} 行，请按村分成几个文件导入",
+                crate::limits::MAX_ROSTER_ROWS
+            )));
+        }
         match record {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
@@ -402,6 +408,16 @@ fn household_of(
             });
         }
     }
+    for (member, field, problem) in crate::limits::household_text_problems(&parsed.household) {
+        errors.push(RosterError {
+            line: member
+                .and_then(|m| lines.get(m))
+                .copied()
+                .unwrap_or(first_line),
+            column: Some(roster_column(field).to_owned()),
+            reason: problem,
+        });
+    }
     if let Some(name) = head_name {
         let heads: Vec<&str> = parsed
             .household
@@ -474,6 +490,22 @@ fn column_for(code: ErrorCode, field: Option<&str>) -> Option<&'static str> {
         },
         _ => return None,
     })
+}
+
+/// The roster's column for a field of the household file.
+fn roster_column(field: &str) -> &str {
+    match field {
+        "id" => "户编号",
+        "village" => "村/社区",
+        "group" => "组",
+        "address" => "住址",
+        "phone" => "联系电话",
+        "name" => "姓名",
+        "relation" => "与户主关系",
+        "id_number" => "身份证号",
+        "disability.certificate" => "残疾证号",
+        other => other,
+    }
 }
 
 /// Keeps what the roster does not carry (incomes, assets, enrollment…) from the stored household.

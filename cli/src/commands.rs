@@ -1,5 +1,6 @@
 //! The store commands: demo, import, export, households, visits, events, measures, log, settings.
 
+use bangfu::limits::{read_limited, read_text, MAX_HOUSEHOLD_FILE_BYTES, MAX_ROSTER_BYTES};
 use std::io::Write;
 use std::path::Path;
 
@@ -83,8 +84,8 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
 pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
     match c {
         ImportCommand::Households { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| CliError::input(format!("无法读取 {}：{e}", file.display())))?;
+            let text = read_text(&file, MAX_HOUSEHOLD_FILE_BYTES)
+                .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
             let parsed = parse_file(&text)
                 .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
             let today = today();
@@ -101,8 +102,8 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
             save_all(db, &households, &file)
         }
         ImportCommand::Roster { file, encoding } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::input(format!("无法读取 {}：{e}", file.display())))?;
+            let bytes = read_limited(&file, MAX_ROSTER_BYTES)
+                .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
             let encoding = match encoding {
                 EncodingArg::Auto => Encoding::Auto,
                 EncodingArg::Utf8 => Encoding::Utf8,

@@ -79,8 +79,8 @@ pub(super) fn run(explicit_db: Option<&Path>, db: &Path, args: &EvalArgs) -> Cli
             _ => load_policies(&args.policies)?,
         };
         check_in_force(&policies, as_of)?;
-        let text = std::fs::read_to_string(input)
-            .map_err(|e| CliError::input(format!("无法读取输入文件 {}：{e}", input.display())))?;
+        let text = bangfu::limits::read_text(input, bangfu::limits::MAX_HOUSEHOLD_FILE_BYTES)
+            .map_err(|e| CliError::input(format!("输入文件 {}：{e}", input.display())))?;
         let households = bangfu::household_json::parse_file(&text)
             .map_err(|e| CliError::input(format!("{}：{e}", input.display())))?;
         let report = evaluate_all(&policies, &households, as_of)
