@@ -44,9 +44,9 @@ pub enum DeviceCommand {
     ImportCountyKey {
         /// 县级公钥文件
         file: PathBuf,
-        /// 替换已配置的另一个县级公钥
-        #[arg(long)]
-        replace: bool,
+        /// 替换已配置的另一个县级公钥：写作“旧密钥号:新密钥号”（向县民政局核实新密钥号后）
+        #[arg(long, value_name = "旧密钥号:新密钥号")]
+        replace: Option<String>,
     },
 }
 
@@ -198,7 +198,7 @@ pub(super) fn device(db: &Path, c: DeviceCommand) -> CliResult {
             print_status(&store)?;
         }
         DeviceCommand::ImportCountyKey { file, replace } => {
-            let (k, new) = device::import_county_key(&mut store, &file, replace)?;
+            let (k, new) = device::import_county_key(&mut store, &file, replace.as_deref())?;
             println!(
                 "{}县级公钥：{}（{}），密钥号 {}",
                 if new { "已导入" } else { "已是当前的" },

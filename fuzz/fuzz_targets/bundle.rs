@@ -78,7 +78,7 @@ fn make_fixture() -> Fixture {
         let (c, _) = county::init(&mut cs, &template_db, "341024", "示例县民政局").expect("county");
         let key_file = d.join("county-key.bangfu");
         c.write_public_file(&key_file).expect("county key file");
-        device::import_county_key(&mut device_store, &key_file, false).expect("import county key");
+        device::import_county_key(&mut device_store, &key_file, None).expect("import county key");
         let reg = d.join("registration.bangfu");
         dev.write_registration(&reg).expect("registration");
         county::register_device(&mut cs, &reg).expect("register device");

@@ -43,6 +43,11 @@ pub struct DeviceState {
     /// Device id of the store this one was copied from, if any.
     #[serde(default)]
     pub copied_from: Option<String>,
+    /// The age recipient of the device's decryption key, so that a key file
+    /// swapped for another identity is refused (absent in identities made
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_recipient: Option<String>,
 }
 
 /// What the county last acknowledged (`sync.acked`).
@@ -245,6 +250,7 @@ pub fn init(
         base_hash: base_hash.clone(),
         created_at: super::now(),
         copied_from,
+        age_recipient: Some(keys.recipient()),
     };
     set_json(
         store,
@@ -294,6 +300,16 @@ pub fn load(store: &Store, db: &Path) -> Result<Device> {
             st.key_id
         )));
     }
+    if st
+        .age_recipient
+        .as_ref()
+        .is_some_and(|r| *r != keys.recipient())
+    {
+        return Err(SyncError::Setup(format!(
+            "密钥文件夹 {} 中的解密密钥 device.age 不是本设备的（已被替换？），不能使用；请从备份恢复密钥文件夹，或联系技术支持",
+            keys_dir(db).display()
+        )));
+    }
     Ok(Device {
         id: store.setting("device_id")?.unwrap_or_default(),
         caseworker: store.setting("caseworker")?.unwrap_or_default(),
@@ -310,7 +326,7 @@ pub fn load(store: &Store, db: &Path) -> Result<Device> {
 pub fn import_county_key(
     store: &mut Store,
     path: &Path,
-    replace: bool,
+    replace: Option<&str>,
 ) -> Result<(CountyKeyManifest, bool)> {
     let what = "县级公钥文件";
     let opened = sealed::open(path, COUNTY_KEY_FORMAT, what, None)?;
@@ -325,9 +341,14 @@ pub fn import_county_key(
         if current.key_id == m.key_id && current.age_recipient == m.age_recipient {
             return Ok((m, false));
         }
-        if !replace {
+        // Anyone can make a file that names the same county: only a
+        // deliberate reset that names both keys replaces the one in use.
+        let both = format!("{}:{}", current.key_id, m.key_id);
+        if replace != Some(both.as_str()) {
             return Err(SyncError::Invalid(format!(
-                "本机已配置 {}（{}）的公钥，密钥号 {}；新文件是 {}（{}），密钥号 {}。如确需更换，请加 --replace",
+                "本机已配置 {}（{}）的公钥，密钥号 {}；新文件是 {}（{}），密钥号 {}。\
+                 更换县级公钥后，数据包将只能由新密钥的持有者解开：请先打电话向县民政局核实新密钥号，\
+                 确认无误后加 --replace {both} 重新导入",
                 current.name, current.region, current.key_id, m.name, m.region, m.key_id
             )));
         }

@@ -64,7 +64,7 @@ fn new_device(dir: &Path, name: &str, county_file: &Path) -> Result<(PathBuf, St
     let db = dir.join(format!("{name}.sqlite"));
     let mut store = Store::open(&db, &crate::bench::bench_passphrase()).map_err(s)?;
     device::init(&mut store, &db, Some(name), Some(VILLAGE), false).map_err(s)?;
-    device::import_county_key(&mut store, county_file, false).map_err(s)?;
+    device::import_county_key(&mut store, county_file, None).map_err(s)?;
     Ok((db, store))
 }
 

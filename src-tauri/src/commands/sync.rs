@@ -60,7 +60,7 @@ pub fn import_county_key(state: State<AppState>, path: String) -> Result<String>
         let (key, _) = bangfu::sync::device::import_county_key(
             store,
             std::path::Path::new(path.trim()),
-            false,
+            None,
         )?;
         Ok(format!("{}（{}）", key.name, key.region))
     })
