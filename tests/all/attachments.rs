@@ -4,69 +4,20 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-use sha2::{Digest, Sha256};
 
 use crate::support::pdf::poppler as tool;
-
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-const PASSPHRASE: &str = "村里的口令 2026";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "{}\n{}", self.stdout, self.stderr);
-        self
-    }
-
-    /// A refused input: exit 2 and a message containing `needle`.
-    #[track_caller]
-    fn refused(self, needle: &str) -> Run {
-        assert_eq!(self.code, 2, "{}\n{}", self.stdout, self.stderr);
-        assert!(self.stderr.contains(needle), "{}", self.stderr);
-        self
-    }
-}
-
-fn run(db: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .stdin(Stdio::null())
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run bangfu");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 temporary path")
-}
+use crate::support::{demo_store, p, photo, run, sha256_file, sql, tempdir};
 
 /// A demo village store in a temporary directory.
 fn village() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("v.sqlite");
-    run(&db, &["demo"]).ok();
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "v.sqlite", &[]);
     (dir, db)
 }
 
 /// Rows in `attachments` and `blobs`, and change-log entries.
 fn counts(db: &Path) -> (i64, i64, i64) {
-    let conn = bangfu::store::open_connection(db, &bangfu::store::Passphrase::new(PASSPHRASE))
-        .expect("open store");
+    let conn = sql(db);
     let n = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
     (
         n("SELECT count(*) FROM attachments"),
@@ -77,12 +28,7 @@ fn counts(db: &Path) -> (i64, i64, i64) {
 
 /// A 4000×3000 photo-like JPEG, about the size a 12-megapixel phone writes.
 fn phone_photo(path: &Path) {
-    let bytes = bangfu::demo::photo(4000, 3000, 7).expect("photo");
-    std::fs::write(path, bytes).expect("write photo");
-}
-
-fn sha256_file(path: &Path) -> String {
-    hex::encode(Sha256::digest(std::fs::read(path).expect("read")))
+    photo(path, 4000, 3000, 7);
 }
 
 #[test]
@@ -197,31 +143,31 @@ fn bad_files_are_refused_and_nothing_is_saved() {
 
     let text = d.join("notes.txt");
     std::fs::write(&text, "这不是照片").expect("write");
-    attach(&text).refused("JPEG/PNG");
+    attach(&text).fails(2, "JPEG/PNG");
 
     let photo = d.join("photo.jpg");
     phone_photo(&photo);
     let bytes = std::fs::read(&photo).expect("read");
     let truncated = d.join("truncated.jpg");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
-    attach(&truncated).refused("truncated.jpg");
+    attach(&truncated).fails(2, "truncated.jpg");
 
     let huge = d.join("huge.pdf");
     std::fs::File::create(&huge)
         .and_then(|f| f.set_len(200 * 1024 * 1024))
         .expect("sparse file");
-    attach(&huge).refused("huge.pdf");
+    attach(&huge).fails(2, "huge.pdf");
 
     // A PNG whose header claims 100000×100000 pixels: refused from the header.
     let bomb = d.join("bomb.png");
     std::fs::write(&bomb, png_header_only(100_000, 100_000)).expect("write");
     let started = std::time::Instant::now();
-    attach(&bomb).refused("bomb.png");
+    attach(&bomb).fails(2, "bomb.png");
     assert!(started.elapsed().as_secs() < 10);
 
     let pdf_cut = d.join("cut.pdf");
     std::fs::write(&pdf_cut, b"%PDF-1.4\n1 0 obj << >> endobj\n").expect("write");
-    attach(&pdf_cut).refused("cut.pdf");
+    attach(&pdf_cut).fails(2, "cut.pdf");
 
     run(
         &db,
@@ -247,7 +193,7 @@ fn bad_files_are_refused_and_nothing_is_saved() {
             "查无此人",
         ],
     );
-    r.refused("查无此人");
+    r.fails(2, "查无此人");
     run(
         &db,
         &[
@@ -259,7 +205,7 @@ fn bad_files_are_refused_and_nothing_is_saved() {
             "照片",
         ],
     )
-    .refused("附件类别");
+    .fails(2, "附件类别");
     assert_eq!(counts(&db), before, "nothing was saved");
     run(&db, &["log", "verify"]).ok();
 }
@@ -293,7 +239,7 @@ fn the_per_file_and_per_household_limits_hold() {
             "申请书",
         ],
     )
-    .refused("上限");
+    .fails(2, "上限");
     let mut added = 0;
     let mut refused = None;
     for i in 0..10u8 {
@@ -318,7 +264,7 @@ fn the_per_file_and_per_household_limits_hold() {
     }
     // 9 × 11 MiB fit under 100 MiB; the tenth does not.
     assert_eq!(added, 9);
-    refused.expect("the tenth scan is refused").refused("每户");
+    refused.expect("the tenth scan is refused").fails(2, "每户");
     let (a, _, _) = counts(&db);
     assert_eq!(a, 9);
     // Another household still has room.

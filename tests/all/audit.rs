@@ -1,29 +1,15 @@
 //! 回头看: `bangfu audit` names the household and the rule for each risk it finds.
 
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 
-fn bangfu(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bangfu"))
-        .env("BANGFU_PASSPHRASE", "村里的口令 2026")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run bangfu");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{demo_store, p, run, tempdir};
 
-fn findings(db: &std::path::Path) -> Vec<Value> {
-    let (code, out, err) = bangfu(db, &["audit", "--json"]);
-    assert_eq!(code, 0, "{err}");
-    serde_json::from_str::<Value>(&out)
-        .expect("json")
+fn findings(db: &Path) -> Vec<Value> {
+    run(db, &["audit", "--json"])
+        .ok()
+        .json()
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -36,10 +22,8 @@ fn has(list: &[Value], household: &str, rule: &str) -> bool {
 
 #[test]
 fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("audit.sqlite");
-    let (code, _, err) = bangfu(&db, &["demo", "--per-village", "5"]);
-    assert_eq!(code, 0, "{err}");
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "audit.sqlite", &["--per-village", "5"]);
     let before = findings(&db);
 
     // The demo lists one person in two households (TXZ-001 and TXZ-014 in the first village).
@@ -67,8 +51,7 @@ fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
     );
 
     // Raise a paid household's income behind the saved decision: the amount no longer holds.
-    let (_, list, _) = bangfu(&db, &["households", "list", "--json"]);
-    let list: Value = serde_json::from_str(&list).unwrap();
+    let list = run(&db, &["households", "list", "--json"]).ok().json();
     let paid = list
         .as_array()
         .unwrap()
@@ -78,8 +61,7 @@ fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (_, export, _) = bangfu(&db, &["export", "households"]);
-    let mut doc: Value = serde_json::from_str(&export).unwrap();
+    let mut doc = run(&db, &["export", "households"]).ok().json();
     for h in doc["households"].as_array_mut().unwrap() {
         if h["id"] == paid.as_str() {
             h["members"][0]["incomes"] = serde_json::json!([{"kind": "wage", "annual": "90000"}]);
@@ -87,8 +69,7 @@ fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
     }
     let file = dir.path().join("raised.json");
     std::fs::write(&file, serde_json::to_string(&doc).unwrap()).unwrap();
-    let (code, _, err) = bangfu(&db, &["import", "households", file.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    run(&db, &["import", "households", p(&file)]).ok();
     let after = findings(&db);
     assert!(has(&after, &paid, "AMOUNT_DIFFERS"), "{paid}: {after:?}");
 
@@ -96,10 +77,9 @@ fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
     let household = &doc["households"][2];
     let member = &household["members"][0];
     let staff = serde_json::json!([{"name": member["name"], "id_number": member["id_number"]}]);
-    let (code, _, err) = bangfu(&db, &["settings", "set", "staff", &staff.to_string()]);
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = bangfu(&db, &["settings", "set", "staff", "not json"]);
-    assert_eq!(code, 2, "a bad staff list is refused: {err}");
+    run(&db, &["settings", "set", "staff", &staff.to_string()]).ok();
+    let r = run(&db, &["settings", "set", "staff", "not json"]);
+    assert_eq!(r.code, 2, "a bad staff list is refused: {}", r.describe());
     let with_staff = findings(&db);
     let code = household["id"].as_str().unwrap();
     let registered = household["cadre_relative"] == true;
@@ -111,7 +91,7 @@ fn audit_finds_shared_ids_unvisited_payments_and_amounts_that_moved() {
 
     // A paid household with no visit at all is named.
     let any_unvisited = after.iter().any(|f| f["rule"] == "PAID_WITHOUT_VISIT");
-    let (_, table, _) = bangfu(&db, &["audit"]);
+    let table = run(&db, &["audit"]).ok().stdout;
     assert!(table.contains("回头看"), "{table}");
     if any_unvisited {
         assert!(table.contains("未按期走访"), "{table}");

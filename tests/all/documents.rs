@@ -14,18 +14,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::support::pdf::{page_count, pdf_text, poppler, squash};
-
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-/// Every store in these tests is encrypted with this passphrase.
-const PASSPHRASE: &str = "村里的口令 2026";
+use crate::support::ids::id_number;
+use crate::support::pdf::{
+    assert_font_embedded_and_subset, keep, page_count, pdf_text, render_gray, squash, word_boxes,
+};
+use crate::support::{
+    csv_rows, has_cjk, import_households, open_store, p, run, tempdir, Bangfu, Run,
+};
 
 /// The test village (rare surnames, so no demo name collides with ours).
 const VILLAGE: &str = "青檀岭村";
@@ -39,33 +40,6 @@ const MARGIN_X_PT: f64 = 18.0 * 72.0 / 25.4;
 // Running the binary
 // ---------------------------------------------------------------------------
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    #[track_caller]
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{}", self.describe());
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.describe()))
-    }
-}
-
 /// A temporary directory with a store in it.
 struct Place {
     dir: TempDir,
@@ -74,7 +48,7 @@ struct Place {
 
 impl Place {
     fn new() -> Place {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = tempdir();
         let db = dir.path().join("bangfu.sqlite");
         Place { dir, db }
     }
@@ -85,22 +59,7 @@ impl Place {
 
     /// Runs `bangfu --db DB ARGS…` with HOME pointed into the temporary directory.
     fn run(&self, args: &[&str]) -> Run {
-        let home = self.dir.path();
-        let out = Command::new(BIN)
-            .env("BANGFU_PASSPHRASE", PASSPHRASE)
-            .env("HOME", home)
-            .env("XDG_DATA_HOME", home.join("xdg-data"))
-            .env_remove("RUST_BACKTRACE")
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .expect("run the bangfu binary");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        }
+        run(&self.db, args)
     }
 
     fn demo(&self, per_village: usize) {
@@ -111,10 +70,7 @@ impl Place {
     }
 
     fn import(&self, name: &str, households: Vec<Value>) {
-        let file = self.path(name);
-        let doc = json!({"format": "bangfu.household.v1", "households": households});
-        std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).expect("write JSON");
-        self.run(&["import", "households", p(&file)]).ok();
+        import_households(&self.db, &self.path(name), &households);
     }
 
     fn eval_save(&self) {
@@ -146,10 +102,7 @@ impl Place {
 
     /// The decision saved for a household, as its `bangfu.eval.v1` object.
     fn saved_decision(&self, code: &str) -> Value {
-        let store =
-            bangfu::store::Store::open(&self.db, &bangfu::store::Passphrase::new(PASSPHRASE))
-                .expect("open store");
-        let d = store
+        let d = open_store(&self.db)
             .latest_decision(code)
             .expect("read decision")
             .unwrap_or_else(|| panic!("{code} has no saved decision"));
@@ -166,19 +119,6 @@ impl Place {
     }
 }
 
-/// Copies a printed paper to `$DOCUMENTS_KEEP/` when that is set, for viewing.
-fn keep(path: &Path) {
-    if let Some(dir) = std::env::var_os("DOCUMENTS_KEEP") {
-        let dir = PathBuf::from(dir);
-        std::fs::create_dir_all(&dir).expect("create DOCUMENTS_KEEP");
-        std::fs::copy(path, dir.join(path.file_name().unwrap())).expect("keep a copy");
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
-
 /// Today as the binary sees it (printing dates and `due` use the clock).
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
@@ -192,127 +132,26 @@ fn days_ago(n: u64) -> NaiveDate {
 // Reading PDFs back with poppler-utils
 // ---------------------------------------------------------------------------
 
-/// Every font of the document is embedded and subset (`ABCDEF+Name`).
-#[track_caller]
-fn assert_font_embedded_and_subset(pdf: &Path) {
-    let fonts = poppler("pdffonts", &[p(pdf)]);
-    let rows: Vec<&str> = fonts
-        .lines()
-        .skip(2)
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert!(!rows.is_empty(), "pdffonts lists no font:\n{fonts}");
-    for row in rows {
-        let cols: Vec<&str> = row.split_whitespace().collect();
-        assert!(cols.len() >= 6, "odd pdffonts row {row:?}");
-        let name = cols[0];
-        let (emb, sub, uni) = (
-            cols[cols.len() - 5],
-            cols[cols.len() - 4],
-            cols[cols.len() - 3],
-        );
-        let (prefix, base) = name
-            .split_once('+')
-            .unwrap_or_else(|| panic!("font {name} has no subset prefix:\n{fonts}"));
-        assert!(
-            prefix.len() == 6 && prefix.chars().all(|c| c.is_ascii_uppercase()),
-            "font {name}: subset prefix must be six capital letters:\n{fonts}"
-        );
-        assert!(base.contains("NotoSansCJK"), "unexpected font {name}");
-        assert_eq!(emb, "yes", "font {name} not embedded:\n{fonts}");
-        assert_eq!(sub, "yes", "font {name} not subset:\n{fonts}");
-        assert_eq!(uni, "yes", "font {name} has no ToUnicode map:\n{fonts}");
-    }
-}
-
-/// A rendered page as 8-bit grey pixels.
-struct Gray {
-    width: usize,
-    height: usize,
-    pixels: Vec<u8>,
-}
-
-fn read_pgm(path: &Path) -> Gray {
-    let bytes = std::fs::read(path).expect("read PGM");
-    // "P5" WIDTH HEIGHT MAXVAL, whitespace-separated, then one whitespace byte.
-    let mut fields = Vec::new();
-    let mut i = 0;
-    while fields.len() < 4 {
-        while bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while !bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
-    }
-    assert_eq!(fields[0], "P5", "{} is not a binary PGM", path.display());
-    assert_eq!(fields[3], "255", "{}: 8-bit grey expected", path.display());
-    let width: usize = fields[1].parse().unwrap();
-    let height: usize = fields[2].parse().unwrap();
-    let pixels = bytes[i + 1..].to_vec();
-    assert_eq!(
-        pixels.len(),
-        width * height,
-        "{}: short PGM",
-        path.display()
-    );
-    Gray {
-        width,
-        height,
-        pixels,
-    }
-}
-
 /// Renders every page at 30 dpi: one image per page (the count from
 /// `pdfinfo`), and every page has ink between the header and the footer.
 /// Returns the page count.
 #[track_caller]
 fn assert_every_page_renders_with_content(pdf: &Path, scratch: &Path) -> usize {
-    let pages = page_count(pdf);
-    assert!(pages >= 1, "{} has no page", pdf.display());
-    let dir = scratch.join(format!(
-        "render-{}",
-        pdf.file_stem().unwrap().to_string_lossy()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let prefix = dir.join("page");
-    poppler("pdftoppm", &["-r", "30", "-gray", p(pdf), p(&prefix)]);
-    let mut images: Vec<(usize, PathBuf)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter_map(|path| {
-            let name = path.file_name()?.to_str()?.to_owned();
-            let n = name
-                .strip_prefix("page-")?
-                .strip_suffix(".pgm")?
-                .parse()
-                .ok()?;
-            Some((n, path))
-        })
-        .collect();
-    images.sort();
-    let numbers: Vec<usize> = images.iter().map(|(n, _)| *n).collect();
-    assert_eq!(
-        numbers,
-        (1..=pages).collect::<Vec<_>>(),
-        "pdftoppm must render every one of the {pages} pages of {}",
-        pdf.display()
-    );
-    for (n, image) in &images {
-        let g = read_pgm(image);
+    let pages = render_gray(pdf, scratch, 30);
+    assert!(!pages.is_empty(), "{} has no page", pdf.display());
+    for (i, g) in pages.iter().enumerate() {
         // The running header sits in the top ~5 %, the footer in the bottom ~5 %:
         // count ink in the band between them, where the page's own content is.
         let band = &g.pixels[g.height * 8 / 100 * g.width..g.height * 92 / 100 * g.width];
         let ink = band.iter().filter(|&&v| v < 200).count();
         assert!(
             ink >= 100,
-            "page {n} of {} is blank between header and footer ({ink} dark pixels)",
+            "page {} of {} is blank between header and footer ({ink} dark pixels)",
+            i + 1,
             pdf.display()
         );
     }
-    pages
+    pages.len()
 }
 
 /// The `第 n 页 / 共 N 页` footer of every page carries the right numbers.
@@ -334,66 +173,43 @@ fn assert_page_numbers(pdf: &Path, pages: usize) {
 /// past the text area or overlaps.
 #[track_caller]
 fn assert_words_inside_text_area(pdf: &Path) {
-    let html = poppler("pdftotext", &["-bbox", p(pdf), "-"]);
-    let attr = |tag: &str, name: &str| -> f64 {
-        let key = format!("{name}=\"");
-        let start = tag
-            .find(&key)
-            .unwrap_or_else(|| panic!("no {name} in {tag}"))
-            + key.len();
-        let end = start + tag[start..].find('"').unwrap();
-        tag[start..end].parse().unwrap()
-    };
-    let (mut width, mut height, mut page) = (0.0, 0.0, 0);
-    let mut words = 0;
-    // Boxes of the current page's words, to find text drawn over other text.
-    let mut boxes: Vec<(f64, f64, f64, f64, &str)> = Vec::new();
-    let check_overlaps = |boxes: &[(f64, f64, f64, f64, &str)], page: usize| {
-        // Glyph boxes are taller than the line pitch allows, so shrink them a little.
-        for (i, a) in boxes.iter().enumerate() {
-            for b in &boxes[i + 1..] {
-                let apart_x = a.2 - 0.5 <= b.0 || b.2 - 0.5 <= a.0;
-                let apart_y = a.3 - 2.0 <= b.1 || b.3 - 2.0 <= a.1;
+    let words = word_boxes(pdf);
+    assert!(!words.is_empty(), "{} has no words", pdf.display());
+    for w in &words {
+        let inside = w.x0 >= MARGIN_X_PT - 1.0
+            && w.x1 <= w.page_width - MARGIN_X_PT + 1.0
+            && w.y0 >= 0.0
+            && w.y1 <= w.page_height;
+        assert!(
+            inside,
+            "page {} of {}: word outside the text area ({:.1},{:.1})–({:.1},{:.1}) \
+             on a {:.1}×{:.1} page: {w:?}",
+            w.page,
+            pdf.display(),
+            w.x0,
+            w.y0,
+            w.x1,
+            w.y1,
+            w.page_width,
+            w.page_height
+        );
+    }
+    // Text drawn over other text. Glyph boxes are taller than the line pitch
+    // allows, so shrink them a little.
+    for page in words.chunk_by(|a, b| a.page == b.page) {
+        for (i, a) in page.iter().enumerate() {
+            for b in &page[i + 1..] {
+                let apart_x = a.x1 - 0.5 <= b.x0 || b.x1 - 0.5 <= a.x0;
+                let apart_y = a.y1 - 2.0 <= b.y0 || b.y1 - 2.0 <= a.y0;
                 assert!(
                     apart_x || apart_y,
-                    "page {page} of {}: words drawn over each other:\n{}\n{}",
-                    pdf.display(),
-                    a.4,
-                    b.4
+                    "page {} of {}: words drawn over each other:\n{a:?}\n{b:?}",
+                    a.page,
+                    pdf.display()
                 );
             }
         }
-    };
-    for line in html.lines().map(str::trim) {
-        if line.starts_with("<page ") {
-            check_overlaps(&boxes, page);
-            boxes.clear();
-            width = attr(line, "width");
-            height = attr(line, "height");
-            page += 1;
-        } else if line.starts_with("<word ") {
-            words += 1;
-            let (x0, y0, x1, y1) = (
-                attr(line, "xMin"),
-                attr(line, "yMin"),
-                attr(line, "xMax"),
-                attr(line, "yMax"),
-            );
-            let inside = x0 >= MARGIN_X_PT - 1.0
-                && x1 <= width - MARGIN_X_PT + 1.0
-                && y0 >= 0.0
-                && y1 <= height;
-            assert!(
-                inside,
-                "page {page} of {}: word outside the text area ({x0:.1},{y0:.1})–({x1:.1},{y1:.1}) \
-                 on a {width:.1}×{height:.1} page: {line}",
-                pdf.display()
-            );
-            boxes.push((x0, y0, x1, y1, line));
-        }
     }
-    check_overlaps(&boxes, page);
-    assert!(words > 0, "{} has no words", pdf.display());
 }
 
 /// The checks above are not vacuous: each catches what it looks for.
@@ -416,7 +232,7 @@ fn the_checks_catch_what_they_look_for() {
     )));
 
     // A page with only the running header and footer counts as blank.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let mut doc = bangfu::pdf::Document::new("空白页").unwrap();
     doc.header("社会救助家庭档案（一户一档） 青檀岭村", "内部资料 注意保密");
     doc.footer("bangfu 帮扶", "第 {page} 页 / 共 {pages} 页");
@@ -436,20 +252,6 @@ fn the_checks_catch_what_they_look_for() {
 // ---------------------------------------------------------------------------
 // Test households
 // ---------------------------------------------------------------------------
-
-/// A valid 18-digit ID number (GB 11643 check digit) in region 341024.
-fn id_number(birth: &str, seq: u32) -> String {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let body = format!("341024{}{seq:03}", birth.replace('-', ""));
-    assert_eq!(body.len(), 17);
-    let sum: u32 = body
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap() * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
 
 /// A member: name, relation, birth date, ID sequence and any further fields.
 fn member(name: &str, relation: &str, birth: &str, seq: u32, extra: Value) -> Value {
@@ -940,8 +742,7 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
     assert!(text.contains("县级确认"));
 
     // In-process timing of the same dossier.
-    let store =
-        bangfu::store::Store::open(&place.db, &bangfu::store::Passphrase::new(PASSPHRASE)).unwrap();
+    let store = open_store(&place.db);
     let (best, bytes) = time_dossier(&store, code);
     eprintln!(
         "[documents] 12-member/40-visit dossier ({} build): {pages} pages, {} bytes; \
@@ -1380,21 +1181,6 @@ fn village_dossiers_write_one_pdf_per_household_and_a_combined_file() {
 // 5. The summary report
 // ---------------------------------------------------------------------------
 
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
-    let body = bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .expect("the CSV starts with the UTF-8 BOM");
-    let text = std::str::from_utf8(body).expect("the CSV is UTF-8");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
-
 #[test]
 fn report_pdf_and_csv_total_every_household_of_the_store() {
     let place = Place::new();
@@ -1433,7 +1219,7 @@ fn report_pdf_and_csv_total_every_household_of_the_store() {
     assert!(pages >= 1);
 
     let bytes = std::fs::read(&csv_path).unwrap();
-    let rows = parse_csv(&bytes);
+    let rows = csv_rows(&bytes);
     assert_eq!(
         rows[0],
         ["分组", "项目", "类别", "户数", "人数", "月发放金额（元）"],
@@ -1462,7 +1248,7 @@ fn report_pdf_and_csv_total_every_household_of_the_store() {
     place
         .run(&["report", "--village", VILLAGE, "--csv", p(&csv_v)])
         .ok();
-    let rows = parse_csv(&std::fs::read(&csv_v).unwrap());
+    let rows = csv_rows(&std::fs::read(&csv_v).unwrap());
     let total = rows.iter().find(|r| r[0] == "合计").unwrap();
     assert_eq!(total[3], "5", "{VILLAGE} has 5 households");
 }
@@ -1470,10 +1256,6 @@ fn report_pdf_and_csv_total_every_household_of_the_store() {
 // ---------------------------------------------------------------------------
 // 6. Bad input, missing directories
 // ---------------------------------------------------------------------------
-
-fn has_cjk(s: &str) -> bool {
-    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
 
 #[test]
 fn bad_input_is_refused_in_chinese_and_missing_directories_are_created() {
@@ -1521,22 +1303,15 @@ fn bad_input_is_refused_in_chinese_and_missing_directories_are_created() {
 
     // A store that does not exist is not created by printing.
     let missing = place.path("missing.sqlite");
-    let run = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .env("HOME", place.dir.path())
-        .args([
-            "--db",
-            p(&missing),
-            "dossier",
-            "--household",
-            "QTL-001",
-            "--out",
-            p(&out),
-        ])
-        .output()
-        .unwrap();
-    assert_ne!(run.status.code(), Some(0));
-    assert!(has_cjk(&String::from_utf8_lossy(&run.stderr)));
+    let run = Bangfu::new().db(&missing).home(place.dir.path()).run(&[
+        "dossier",
+        "--household",
+        "QTL-001",
+        "--out",
+        p(&out),
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(has_cjk(&run.stderr));
     assert!(!missing.exists(), "printing must not create a store");
 
     // Output directories that do not exist yet are created.
@@ -1710,8 +1485,7 @@ fn time_dossier(store: &bangfu::store::Store, code: &str) -> (Duration, usize) {
 fn one_dossier_time_and_size() {
     let place = Place::new();
     place.demo(8);
-    let store =
-        bangfu::store::Store::open(&place.db, &bangfu::store::Passphrase::new(PASSPHRASE)).unwrap();
+    let store = open_store(&place.db);
     let mut sizes = Vec::new();
     let mut times = Vec::new();
     for code in ["TXZ-001", "TXZ-003", "BY-002", "JW-005"] {
@@ -1745,8 +1519,7 @@ fn bench_village_300() {
     let started = Instant::now();
     place.demo(300);
     let built = started.elapsed();
-    let store =
-        bangfu::store::Store::open(&place.db, &bangfu::store::Passphrase::new(PASSPHRASE)).unwrap();
+    let store = open_store(&place.db);
     let village = "田心寨村";
     let started = Instant::now();
     let files = bangfu::casefile::case_files(&store, Some(village)).unwrap();

@@ -11,20 +11,18 @@
 //! the key bangfu derives) behind the program's back.
 
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bangfu::store::cipher::{key_literal, SALT_LEN};
 use bangfu::store::Passphrase;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-/// The passphrase of every store in these tests.
-const PASSPHRASE: &str = "村里的口令 2026";
+use crate::support::{
+    copy_dir, demo_store, p, sha256_file, tempdir, with_suffix, Bangfu, Run, PASSPHRASE,
+};
+
 /// A passphrase that is long enough but not the store's.
 const WRONG: &str = "别的村的口令 2026";
 /// The header of an unencrypted SQLite file.
@@ -36,110 +34,15 @@ const DEADLINE: Duration = Duration::from_secs(20);
 // Running the binary
 // ---------------------------------------------------------------------------
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    #[track_caller]
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{}", self.describe());
-        self
-    }
-
-    /// Expects exit status `code` and `needle` on stderr.
-    #[track_caller]
-    fn fails(self, code: i32, needle: &str) -> Run {
-        assert_eq!(
-            self.code,
-            code,
-            "expected exit {code}:\n{}",
-            self.describe()
-        );
-        assert!(
-            self.stderr.contains(needle),
-            "expected “{needle}” on stderr:\n{}",
-            self.describe()
-        );
-        self
-    }
-
-    /// Expects a non-zero exit status (not a crash) and `needle` on stderr.
-    #[track_caller]
-    fn refused(self, needle: &str) -> Run {
-        assert!(
-            self.code > 0 && self.code < 100,
-            "expected an orderly failure:\n{}",
-            self.describe()
-        );
-        assert!(
-            self.stderr.contains(needle),
-            "expected “{needle}” on stderr:\n{}",
-            self.describe()
-        );
-        self
-    }
-}
-
 /// `bangfu --db DB ARGS…` with the passphrase `passphrase` (`None`: the
 /// variable removed), stdin closed, and killed (failing the test) after
 /// [`DEADLINE`] so a command waiting for input cannot block the test run.
 fn run_as(db: &Path, passphrase: Option<&str>, args: &[&str]) -> Run {
-    let mut cmd = Command::new(BIN);
-    match passphrase {
-        Some(p) => cmd.env("BANGFU_PASSPHRASE", p),
-        None => cmd.env_remove("BANGFU_PASSPHRASE"),
-    };
-    cmd.env_remove("RUST_BACKTRACE")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run the bangfu binary");
-    // Read both pipes on their own threads so a long output cannot stall the child.
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        out.read_to_end(&mut v).map(|_| v)
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        err.read_to_end(&mut v).map(|_| v)
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for bangfu") {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "bangfu {args:?} was still running after {DEADLINE:?} (waiting for input?); killed"
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = out.join().expect("stdout thread").expect("read stdout");
-    let stderr = err.join().expect("stderr thread").expect("read stderr");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
-    }
+    Bangfu::new()
+        .db(db)
+        .passphrase(passphrase)
+        .deadline(DEADLINE)
+        .run(args)
 }
 
 /// `bangfu --db DB ARGS…` with the right passphrase.
@@ -147,32 +50,9 @@ fn run(db: &Path, args: &[&str]) -> Run {
     run_as(db, Some(PASSPHRASE), args)
 }
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
-
-/// `path` with `suffix` appended to its file name.
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// A demo store (240 households) at `dir/name`.
-fn demo(dir: &Path, name: &str) -> PathBuf {
-    let db = dir.join(name);
-    run(&db, &["demo"]).ok();
-    db
-}
-
 // ---------------------------------------------------------------------------
 // Looking at the store
 // ---------------------------------------------------------------------------
-
-fn sha256(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    hex::encode(Sha256::digest(&bytes))
-}
 
 /// Names of the entries in `dir`.
 fn listing(dir: &Path) -> BTreeSet<String> {
@@ -326,8 +206,8 @@ fn count_households(conn: &Connection) -> rusqlite::Result<i64> {
 
 #[test]
 fn a_new_store_is_encrypted_and_no_name_is_in_the_clear() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = demo(dir.path(), "x.sqlite");
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "x.sqlite", &[]);
     let names = names_in(&db);
     // Head names and the demo's villages: many distinct names.
     assert!(names.len() > 100, "only {} names: {names:?}", names.len());
@@ -390,20 +270,20 @@ fn a_new_store_is_encrypted_and_no_name_is_in_the_clear() {
 
 #[test]
 fn a_wrong_passphrase_is_refused_and_changes_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = demo(dir.path(), "x.sqlite");
-    let before = sha256(&db);
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "x.sqlite", &[]);
+    let before = sha256_file(&db);
     let files = listing(dir.path());
 
     for wrong in [WRONG, "short", "村里的口令 2027", "村里的口令 2026 "] {
         let r = run_as(&db, Some(wrong), &["households", "list"]).fails(1, "口令不正确");
         assert!(r.stdout.is_empty(), "nothing listed:\n{}", r.describe());
-        assert_eq!(sha256(&db), before, "“{wrong}” changed the file");
+        assert_eq!(sha256_file(&db), before, "“{wrong}” changed the file");
         assert_eq!(listing(dir.path()), files, "“{wrong}” left files behind");
     }
     // A write command is refused the same way.
     run_as(&db, Some(WRONG), &["settings", "set", "caseworker", "李四"]).fails(1, "口令不正确");
-    assert_eq!(sha256(&db), before);
+    assert_eq!(sha256_file(&db), before);
 
     // The right one still opens it, with everything in it.
     assert_eq!(household_count(&db), 240);
@@ -416,9 +296,9 @@ fn a_wrong_passphrase_is_refused_and_changes_nothing() {
 
 #[test]
 fn no_empty_or_short_passphrase_is_refused_at_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = demo(dir.path(), "x.sqlite");
-    let before = sha256(&db);
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "x.sqlite", &[]);
+    let before = sha256_file(&db);
     let files = listing(dir.path());
 
     // No variable and no terminal: fails at once, naming the variable
@@ -451,7 +331,7 @@ fn no_empty_or_short_passphrase_is_refused_at_once() {
     run_as(&fresh, Some(""), &["demo"]).refused("BANGFU_PASSPHRASE");
     assert!(!fresh.exists());
 
-    assert_eq!(sha256(&db), before);
+    assert_eq!(sha256_file(&db), before);
     assert_eq!(listing(dir.path()), files);
 
     // A new store with a passphrase under 8 characters: refused, nothing left.
@@ -503,8 +383,8 @@ fn decrypted_copy(from: &Path, to: &Path) {
 
 #[test]
 fn an_unencrypted_store_is_encrypted_in_place_on_first_open() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let enc = demo(dir.path(), "enc.sqlite");
+    let dir = tempdir();
+    let enc = demo_store(dir.path(), "enc.sqlite", &[]);
     let expected = run(&enc, &["households", "list", "--json"]).ok().stdout;
     let names = names_in(&enc);
     let plain = dir.path().join("plain.sqlite");
@@ -529,10 +409,10 @@ fn an_unencrypted_store_is_encrypted_in_place_on_first_open() {
     }
 
     // A passphrase too short for a new key: refused, the file untouched.
-    let before = sha256(&plain);
+    let before = sha256_file(&plain);
     let files = listing(dir.path());
     run_as(&plain, Some("1234567"), &["households", "list"]).refused("口令太短");
-    assert_eq!(sha256(&plain), before);
+    assert_eq!(sha256_file(&plain), before);
     assert_eq!(listing(dir.path()), files);
     assert_eq!(header(&plain), PLAIN_HEADER);
 
@@ -593,9 +473,9 @@ fn flipped(file: &Path, out: &Path, offset: usize) {
 
 #[test]
 fn backups_are_encrypted_and_restore_checks_before_it_replaces() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
-    let db = demo(d, "x.sqlite");
+    let db = demo_store(d, "x.sqlite", &[]);
     let names = names_in(&db);
     let original = run(&db, &["households", "list", "--json"]).ok().stdout;
 
@@ -608,13 +488,13 @@ fn backups_are_encrypted_and_restore_checks_before_it_replaces() {
         count_households(&open_encrypted(&backup, PASSPHRASE)).expect("read backup"),
         240
     );
-    let backup_sha = sha256(&backup);
+    let backup_sha = sha256_file(&backup);
 
     // A second backup to the same path is refused; the first is untouched.
     let r = run(&db, &["backup", "--out", p(&backup)]);
     assert_ne!(r.code, 0, "{}", r.describe());
     assert!(r.stderr.contains("已存在"), "{}", r.describe());
-    assert_eq!(sha256(&backup), backup_sha);
+    assert_eq!(sha256_file(&backup), backup_sha);
     assert!(starting_with(d, "b.sqlite.").is_empty(), "{:?}", listing(d));
 
     // The store changes after the backup.
@@ -622,12 +502,12 @@ fn backups_are_encrypted_and_restore_checks_before_it_replaces() {
     assert_eq!(household_count(&db), 241);
     let changed = run(&db, &["households", "list", "--json"]).ok().stdout;
     assert!(changed.contains("欧阳备恢"));
-    let changed_sha = sha256(&db);
+    let changed_sha = sha256_file(&db);
 
     // Bad restores: each refused with a message, the store byte-identical,
     // no store set aside.
     let check_unchanged = |what: &str| {
-        assert_eq!(sha256(&db), changed_sha, "{what} changed the store");
+        assert_eq!(sha256_file(&db), changed_sha, "{what} changed the store");
         assert!(
             starting_with(d, "x.sqlite.before-restore").is_empty(),
             "{what} set the store aside: {:?}",
@@ -673,7 +553,11 @@ fn backups_are_encrypted_and_restore_checks_before_it_replaces() {
     );
     assert_log_verifies(&db);
     assert_encrypted(&db, &names);
-    assert_eq!(sha256(&backup), backup_sha, "restore changed the backup");
+    assert_eq!(
+        sha256_file(&backup),
+        backup_sha,
+        "restore changed the backup"
+    );
 
     let aside: Vec<String> = starting_with(d, "x.sqlite.before-restore-")
         .into_iter()
@@ -686,7 +570,11 @@ fn backups_are_encrypted_and_restore_checks_before_it_replaces() {
         "the message names where the old store went:\n{}",
         r.describe()
     );
-    assert_eq!(sha256(&aside), changed_sha, "the old store was changed");
+    assert_eq!(
+        sha256_file(&aside),
+        changed_sha,
+        "the old store was changed"
+    );
     assert_eq!(household_count(&aside), 241);
     assert_eq!(
         run(&aside, &["households", "list", "--json"]).ok().stdout,
@@ -702,9 +590,9 @@ fn backups_are_encrypted_and_restore_checks_before_it_replaces() {
 /// by files already carrying the names of the coming seconds.
 #[test]
 fn restore_never_overwrites_a_store_set_aside_earlier() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
-    let db = demo(d, "x.sqlite");
+    let db = demo_store(d, "x.sqlite", &[]);
     let backup = d.join("b.sqlite");
     run(&db, &["backup", "--out", p(&backup)]).ok();
     let now = chrono::Local::now();
@@ -735,21 +623,12 @@ fn read_text(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// Copies the files of the folder `from` to a new folder `to` (modes kept).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
-    }
-}
-
 /// sha256 of every file in a folder.
 fn dir_digest(dir: &Path) -> Vec<(String, String)> {
     listing(dir)
         .into_iter()
         .map(|n| {
-            let h = sha256(&dir.join(&n));
+            let h = sha256_file(&dir.join(&n));
             (n, h)
         })
         .collect()
@@ -757,7 +636,7 @@ fn dir_digest(dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn device_keys_are_sealed_and_useless_beside_another_store() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let county_db = d.join("county.sqlite");
     let county_key = d.join("county-key.bangfu");
@@ -776,7 +655,7 @@ fn device_keys_are_sealed_and_useless_beside_another_store() {
     )
     .ok();
 
-    let x = demo(d, "x.sqlite");
+    let x = demo_store(d, "x.sqlite", &[]);
     let init = run(
         &x,
         &["device", "init", "--name", "王五", "--village", "保婴村"],
@@ -839,7 +718,7 @@ fn device_keys_are_sealed_and_useless_beside_another_store() {
     assert!(good.exists());
 
     // Beside another store with its own device identity: refused.
-    let y = demo(d, "y.sqlite");
+    let y = demo_store(d, "y.sqlite", &[]);
     run(
         &y,
         &["device", "init", "--name", "赵六", "--village", "田心寨村"],
@@ -861,7 +740,7 @@ fn device_keys_are_sealed_and_useless_beside_another_store() {
     );
 
     // Beside a store with no device identity at all: refused too.
-    let z = demo(d, "z.sqlite");
+    let z = demo_store(d, "z.sqlite", &[]);
     copy_dir(&keys, &d.join("z.sqlite.keys"));
     let out = d.join("g.bangfu");
     let r = run(&z, &["bundle", "export", "--out", p(&out)]);
@@ -876,7 +755,7 @@ fn device_keys_are_sealed_and_useless_beside_another_store() {
 
 #[test]
 fn a_plain_sqlite_file_of_another_program_is_left_alone() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let other = dir.path().join("other.db");
     {
         let conn = rusqlite::Connection::open(&other).expect("plain sqlite");
@@ -886,17 +765,7 @@ fn a_plain_sqlite_file_of_another_program_is_left_alone() {
         .expect("write");
     }
     let before = std::fs::read(&other).expect("read");
-    let out = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", "村里的口令 2026")
-        .stdin(std::process::Stdio::null())
-        .arg("--db")
-        .arg(&other)
-        .args(["households", "list"])
-        .output()
-        .expect("run bangfu");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("不是帮扶的数据库"), "{stderr}");
+    run(&other, &["households", "list"]).fails(1, "不是帮扶的数据库");
     assert_eq!(
         std::fs::read(&other).expect("read"),
         before,

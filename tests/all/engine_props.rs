@@ -20,7 +20,8 @@ use proptest::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{json, Value};
 
-const REGION: &str = "341024";
+use crate::support::ids::{date, REGION};
+
 /// Cases per property: 200, or `PROPTEST_CASES` for a longer hunt.
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -121,10 +122,6 @@ const POOL: [(&str, u32); 3] = [
     ("1985-08-08", 902),
     ("2012-02-02", 903),
 ];
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
     d.checked_add_months(Months::new(months)).unwrap()

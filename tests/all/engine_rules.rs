@@ -23,46 +23,19 @@ use bangfu::engine::evaluate_all;
 use bangfu::household_json::parse_file;
 use bangfu::id_number::make_id_number;
 use bangfu::policy::{Policy, PolicyError, PolicySet};
-use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-const REGION: &str = "341024";
+use crate::support::ids::{date, id_number, raw_id, REGION};
+
 const D: &str = "2026-12-01";
 
 // ---------------------------------------------------------------- helpers
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-/// GB 11643 check character, computed independently of the crate.
-fn check_char(first17: &str) -> char {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    char::from(b"10X98765432"[(sum % 11) as usize])
-}
-
-/// An ID number with a correct check character for any 17 digits (even an
-/// impossible date).
-fn raw_id(first17: &str) -> String {
-    assert_eq!(first17.len(), 17);
-    format!("{first17}{}", check_char(first17))
-}
-
-/// A valid ID number for a birth date.
-fn idn(birth: &str, seq: u32) -> String {
-    make_id_number(REGION, date(birth), seq)
-}
 
 /// A cohabiting member born on `birth`, everything else explicit and default.
 fn person(birth: &str, seq: u32) -> Value {
     json!({
         "name": format!("成员{seq}"),
-        "id_number": idn(birth, seq),
+        "id_number": id_number(birth, seq),
         "relation": "self",
         "cohabiting": true,
         "disability": null,
@@ -362,7 +335,9 @@ fn helper_check_digit_agrees_with_public_data_and_make_id_number() {
     ] {
         assert_eq!(raw_id(&id[..17]), id);
     }
-    assert_eq!(idn("1986-05-10", 7), raw_id(&idn("1986-05-10", 7)[..17]));
+    let made = make_id_number(REGION, date("1986-05-10"), 7);
+    assert_eq!(made, raw_id(&made[..17]));
+    assert_eq!(made, id_number("1986-05-10", 7));
 }
 
 // ------------------------------------------------------ PCI against S
@@ -2103,7 +2078,7 @@ fn duplicate_member_household_still_holds_numbers_for_others() {
 
 #[test]
 fn invalid_id_number_bad_check_digit() {
-    let good = idn("1980-01-01", 11);
+    let good = id_number("1980-01-01", 11);
     let last = good.chars().last().unwrap();
     let bad_last = if last == '0' { '1' } else { '0' };
     let bad = format!("{}{bad_last}", &good[..17]);
@@ -2113,7 +2088,7 @@ fn invalid_id_number_bad_check_digit() {
 
 #[test]
 fn invalid_id_number_no_birth_date_check_follows() {
-    let good = idn("1980-01-01", 11);
+    let good = id_number("1980-01-01", 11);
     let bad = format!(
         "{}{}",
         &good[..17],
@@ -2127,7 +2102,7 @@ fn invalid_id_number_no_birth_date_check_follows() {
 
 fn id_ending_in_x() -> String {
     (0..1000)
-        .map(|seq| idn("1980-01-01", seq))
+        .map(|seq| id_number("1980-01-01", seq))
         .find(|id| id.ends_with('X'))
         .expect("some sequence gives X")
 }
@@ -2149,7 +2124,7 @@ fn lower_case_x_check_digit_is_invalid() {
 
 #[test]
 fn invalid_id_number_shapes() {
-    let good = idn("1980-01-01", 11);
+    let good = id_number("1980-01-01", 11);
     let cases = vec![
         good[..17].to_owned(),
         format!("{good}1"),
@@ -2226,7 +2201,7 @@ fn born_on_d_is_valid() {
 
 #[test]
 fn non_cohabiting_members_are_validated_too() {
-    let bad = format!("{}Y", &idn("1990-03-03", 5)[..17]);
+    let bad = format!("{}Y", &id_number("1990-03-03", 5)[..17]);
     let r = run1(rural(vec![
         adult(1),
         adult(2)
@@ -2545,7 +2520,7 @@ fn invalid_household_does_not_stop_the_run() {
 
 #[test]
 fn absent_fields_take_their_defaults() {
-    let m = json!({"name": "简", "id_number": idn("1986-05-10", 1), "relation": "self"});
+    let m = json!({"name": "简", "id_number": id_number("1986-05-10", 1), "relation": "self"});
     let h = json!({"id": "MIN", "region_code": REGION, "village": "村", "hukou": "rural", "members": [m]});
     let r = run1(h);
     assert_status(&r, "dibao");

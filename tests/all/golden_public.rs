@@ -1,7 +1,7 @@
 //! The public golden cases in ../shared/cases/public must match exactly
 //! (every field but the free-text `reasons`).
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use bangfu::engine::evaluate_all;
 use bangfu::household_json::parse_file;
@@ -9,13 +9,11 @@ use bangfu::policy::{Policy, PolicySet};
 use chrono::NaiveDate;
 use serde_json::Value;
 
-fn shared_cases() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cases/public")
-}
+use crate::support::PUBLIC_CASES;
 
 #[test]
 fn public_cases_match_expected_exactly() {
-    let dir = shared_cases();
+    let dir = Path::new(PUBLIC_CASES);
     let policy_text =
         std::fs::read_to_string(dir.join("policy.toml")).expect("policy.toml beside the project");
     let policy = Policy::from_toml(&policy_text, "policy.toml").expect("valid policy");

@@ -5,7 +5,8 @@
 //! [`support`].
 //!
 //! Run one area with its module path as the filter, for instance
-//! `cargo test -p bangfu-cli --test all sync_bundles::`.
+//! `cargo test -p bangfu-cli --test all sync_bundles::`. Set
+//! `BANGFU_TEST_KEEP` to a folder to keep a copy of every PDF printed.
 //!
 //! One program instead of one per area: each links SQLCipher, OpenSSL and
 //! the PDF stack, so separate programs made the debug build large and slow

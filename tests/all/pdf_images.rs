@@ -12,7 +12,8 @@ use bangfu::pdf::{Document, PdfError};
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageBuffer, Luma, Rgb, RgbImage};
 
-use crate::support::pdf::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
+use crate::support::pdf::{page_count, pdf_text, poppler, squash, write_pdf};
+use crate::support::{p, tempdir};
 
 /// Resolution the pages are rendered at for pixel checks.
 const DPI: f32 = 50.0;
@@ -32,7 +33,7 @@ struct ListedImage {
 }
 
 fn list_images(pdf: &Path) -> Vec<ListedImage> {
-    let out = run("pdfimages", &["-list", path_str(pdf)]);
+    let out = poppler("pdfimages", &["-list", p(pdf)]);
     out.lines()
         .skip(2)
         .filter(|l| !l.trim().is_empty())
@@ -54,7 +55,7 @@ fn list_images(pdf: &Path) -> Vec<ListedImage> {
 fn render_page(pdf: &Path, page: usize, dir: &Path) -> RgbImage {
     let n = page.to_string();
     let prefix = dir.join(format!("render-{page}"));
-    run(
+    poppler(
         "pdftoppm",
         &[
             "-r",
@@ -65,8 +66,8 @@ fn render_page(pdf: &Path, page: usize, dir: &Path) -> RgbImage {
             &n,
             "-l",
             &n,
-            path_str(pdf),
-            path_str(&prefix),
+            p(pdf),
+            p(&prefix),
         ],
     );
     image::open(prefix.with_extension("png"))
@@ -213,7 +214,7 @@ fn new_doc(title: &str) -> Document {
 
 #[test]
 fn one_image_with_caption_is_embedded_unchanged_and_drawn_in_its_box() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let jpeg = red_jpeg(400, 300, 12, 1);
     let caption = "厨房：灶台、水缸和碗柜，屋顶有漏雨痕迹（2026 年 3 月 5 日入户拍摄）";
     let mut doc = new_doc("入户调查记录");
@@ -232,7 +233,7 @@ fn one_image_with_caption_is_embedded_unchanged_and_drawn_in_its_box() {
 
     // The JPEG is carried as it is (DCTDecode, no re-encoding).
     let prefix = dir.path().join("extracted");
-    run("pdfimages", &["-j", path_str(&pdf), path_str(&prefix)]);
+    poppler("pdfimages", &["-j", p(&pdf), p(&prefix)]);
     let extracted = std::fs::read(dir.path().join("extracted-000.jpg")).expect("extracted jpeg");
     assert!(extracted == jpeg, "embedded JPEG differs from the input");
 
@@ -257,7 +258,7 @@ fn one_image_with_caption_is_embedded_unchanged_and_drawn_in_its_box() {
 
 #[test]
 fn ten_photos_in_a_grid_across_pages_none_lost_rows_whole() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let photos: Vec<(Vec<u8>, String)> = (1..=10)
         .map(|i| {
             (
@@ -359,7 +360,7 @@ fn ten_photos_in_a_grid_across_pages_none_lost_rows_whole() {
 
 #[test]
 fn full_page_scan_gets_its_own_page_with_its_heading() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let scan = grey_scan();
     let mut doc = new_doc("一户一档");
     doc.title("一户一档");
@@ -410,7 +411,7 @@ fn full_page_scan_gets_its_own_page_with_its_heading() {
 
 #[test]
 fn tall_and_wide_pictures_fit_their_box() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let mut doc = new_doc("t");
     doc.no_header().no_footer();
     doc.image(&red_jpeg(300, 1200, 10, 3), "", 100.0, 80.0)
@@ -442,7 +443,7 @@ fn tall_and_wide_pictures_fit_their_box() {
 
 #[test]
 fn exif_orientation_turns_the_picture_upright() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     // Stored landscape 400 × 200, blue top-left quadrant; EXIF 6 says
     // "rotate 90° clockwise to display", as phones write for portrait shots.
     let stored = ImageBuffer::from_fn(400, 200, |x, y| {
@@ -522,7 +523,7 @@ fn corrupt_jpegs_are_errors_naming_the_problem() {
 
     // The document is still fine, and holds no picture.
     doc.paragraph("正文");
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let pdf = write_pdf(
         dir.path(),
         "after-errors.pdf",

@@ -2,71 +2,34 @@
 //! directory and inspected with poppler-utils (`pdftotext`, `pdffonts`,
 //! `pdfinfo`, `pdftoppm`), which must be installed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use bangfu::pdf::{Align, Column, Document, Table, TextStyle};
 
-use crate::support::pdf::{page_count, path_str, pdf_text, poppler as run, squash, write_pdf};
+use crate::support::pdf::{
+    assert_font_embedded_and_subset, page_count, pdf_text, render_gray, squash, word_boxes,
+    write_pdf,
+};
+use crate::support::tempdir;
 
 const TITLE: &str = "最低生活保障审批表";
 const ID_NUMBER: &str = "34102419810412011X";
 
-/// Assert the document's one font is embedded and subset.
-fn assert_font_embedded_and_subset(pdf: &Path) {
-    let fonts = run("pdffonts", &[path_str(pdf)]);
-    let rows: Vec<&str> = fonts
-        .lines()
-        .skip(2)
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(rows.len(), 1, "expected exactly one font:\n{fonts}");
-    let cols: Vec<&str> = rows[0].split_whitespace().collect();
-    let name = cols[0];
-    let (prefix, base) = name.split_once('+').expect("subset prefix");
-    assert!(
-        prefix.len() == 6 && prefix.chars().all(|c| c.is_ascii_uppercase()),
-        "subset tag in {name}"
-    );
-    assert!(base.contains("NotoSansCJKsc"), "font {name}");
-    // emb sub uni are the last five columns before "object ID".
-    let n = cols.len();
-    assert_eq!(
-        &cols[n - 5..n - 2],
-        &["yes", "yes", "yes"],
-        "emb/sub/uni:\n{fonts}"
-    );
-}
-
 /// Render at 30 dpi in grey and return, per page, the number of dark pixels
 /// inside the content area (between the margins, header/footer excluded).
 fn dark_pixels_per_page(pdf: &Path, dir: &Path) -> Vec<usize> {
-    let prefix = dir.join("page");
-    run(
-        "pdftoppm",
-        &["-r", "30", "-gray", path_str(pdf), path_str(&prefix)],
-    );
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.starts_with("page") && name.ends_with(".pgm")
-        })
-        .collect();
-    files.sort();
-    files
+    render_gray(pdf, dir, 30)
         .iter()
-        .map(|f| {
-            let data = std::fs::read(f).expect("read pgm");
-            let (w, h, pixels) = parse_pgm(&data);
+        .map(|g| {
+            let (w, h) = (g.width, g.height);
             // 30 dpi: 1 mm = 30 / 25.4 px. Content area: 21..276 mm from the
             // top, 18..192 mm from the left.
             let px = |mm: f32| (mm * 30.0 / 25.4) as usize;
             let mut dark = 0;
             for y in px(21.0)..px(276.0).min(h) {
                 for x in px(18.0)..px(192.0).min(w) {
-                    if pixels[y * w + x] < 160 {
+                    if g.pixels[y * w + x] < 160 {
                         dark += 1;
                     }
                 }
@@ -74,71 +37,6 @@ fn dark_pixels_per_page(pdf: &Path, dir: &Path) -> Vec<usize> {
             dark
         })
         .collect()
-}
-
-/// Minimal binary PGM (P5, 8-bit) parser: (width, height, pixels).
-fn parse_pgm(data: &[u8]) -> (usize, usize, &[u8]) {
-    let mut fields = Vec::new();
-    let mut pos = 0;
-    while fields.len() < 4 {
-        while data[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        while !data[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        fields.push(std::str::from_utf8(&data[start..pos]).expect("ascii header"));
-    }
-    assert_eq!(fields[0], "P5", "expected binary greyscale PGM");
-    assert_eq!(fields[3], "255");
-    let w: usize = fields[1].parse().expect("width");
-    let h: usize = fields[2].parse().expect("height");
-    let pixels = &data[pos + 1..];
-    assert_eq!(pixels.len(), w * h);
-    (w, h, pixels)
-}
-
-/// One word reported by `pdftotext -bbox` (PDF points, origin top left).
-#[derive(Debug)]
-struct WordBox {
-    page: usize,
-    x0: f32,
-    y0: f32,
-    x1: f32,
-    y1: f32,
-    text: String,
-}
-
-/// All word boxes of the document.
-fn word_boxes(pdf: &Path) -> Vec<WordBox> {
-    let html = run("pdftotext", &["-bbox", path_str(pdf), "-"]);
-    let attr = |line: &str, name: &str| -> f32 {
-        let key = format!("{name}=\"");
-        let start = line.find(&key).expect("attribute") + key.len();
-        let end = start + line[start..].find('"').expect("closing quote");
-        line[start..end].parse().expect("number")
-    };
-    let mut page = 0;
-    let mut out = Vec::new();
-    for line in html.lines() {
-        let line = line.trim();
-        if line.starts_with("<page") {
-            page += 1;
-        } else if line.starts_with("<word") {
-            let text_start = line.find('>').expect(">") + 1;
-            let text_end = line.rfind("</word>").expect("</word>");
-            out.push(WordBox {
-                page,
-                x0: attr(line, "xMin"),
-                y0: attr(line, "yMin"),
-                x1: attr(line, "xMax"),
-                y1: attr(line, "yMax"),
-                text: line[text_start..text_end].to_owned(),
-            });
-        }
-    }
-    out
 }
 
 /// A realistic two-page dossier.
@@ -190,7 +88,7 @@ fn dossier() -> Document {
 
 #[test]
 fn two_page_dossier_text_font_rendering_and_size() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let start = Instant::now();
     let doc = dossier();
     let pages = doc.page_count().expect("layout");
@@ -252,7 +150,7 @@ fn two_page_dossier_text_font_rendering_and_size() {
 
 #[test]
 fn table_of_300_rows_repeats_header_and_keeps_every_row() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let mut doc = Document::new("救助金发放花名册").expect("font");
     doc.title("救助金发放花名册");
     let mut t = Table::new(vec![
@@ -316,7 +214,7 @@ fn table_of_300_rows_repeats_header_and_keeps_every_row() {
 
     // Money is right-aligned: the amounts' right edges line up.
     let boxes = word_boxes(&pdf);
-    let rights: Vec<f32> = boxes
+    let rights: Vec<f64> = boxes
         .iter()
         .filter(|b| b.text.contains('.') && b.text.chars().all(|c| c.is_ascii_digit() || c == '.'))
         .map(|b| b.x1)
@@ -324,7 +222,7 @@ fn table_of_300_rows_repeats_header_and_keeps_every_row() {
     assert!(rights.len() >= 300);
     let (min, max) = rights
         .iter()
-        .fold((f32::MAX, f32::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
     assert!(
         max - min < 1.5,
         "amount right edges vary from {min} to {max}"
@@ -337,7 +235,7 @@ fn table_of_300_rows_repeats_header_and_keeps_every_row() {
 
 #[test]
 fn long_paragraph_wraps_across_pages_without_loss() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let mut doc = Document::new("情况说明").expect("font");
     doc.no_header();
     let mut para = String::new();
@@ -368,7 +266,7 @@ fn long_paragraph_wraps_across_pages_without_loss() {
 
 #[test]
 fn nothing_is_cut_off_or_overlapping() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let mut doc = dossier();
     let mut narrow = Table::new(vec![
         Column::mm("编号", 14.0),
@@ -395,7 +293,7 @@ fn nothing_is_cut_off_or_overlapping() {
 
     let boxes = word_boxes(&pdf);
     assert!(boxes.len() > 100);
-    let pt = |mm: f32| mm * 72.0 / 25.4;
+    let pt = |mm: f64| mm * 72.0 / 25.4;
     for b in &boxes {
         assert!(
             b.x0 >= pt(18.0) - 0.5 && b.x1 <= pt(192.0) + 0.5,
@@ -417,7 +315,7 @@ fn nothing_is_cut_off_or_overlapping() {
 
 #[test]
 fn a_row_taller_than_a_page_is_continued() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let mut doc = Document::new("超长记录").expect("font");
     let mut t = Table::new(vec![
         Column::mm("序号", 15.0),

@@ -11,75 +11,17 @@
 //! holding a copy of that key (or a careless county) would.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bangfu::sync::wire::{PolicyManifest, POLICY_FORMAT as FORMAT, POLICY_PAYLOAD as PAYLOAD};
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-const PASSPHRASE: &str = "政策核对口令 2026";
-const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/policy-default.toml");
+use crate::support::sync::{
+    county, keys_of, policy_text, publish_policy, unregistered_device, County,
+};
+use crate::support::{import_households, p, query_all, run, tempdir};
+
 /// 7×10^28, just below the largest exact decimal: any product with it overflows.
 const ABSURD: &str = "70000000000000000000000000000";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn both(&self) -> String {
-        format!("exit {}\n{}\n{}", self.code, self.stdout, self.stderr)
-    }
-
-    #[track_caller]
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{}", self.both());
-        self
-    }
-
-    /// Exit status 2 with every `needle` in a message that is Chinese.
-    #[track_caller]
-    fn refused(self, needles: &[&str]) -> Run {
-        assert_eq!(self.code, 2, "expected exit 2:\n{}", self.both());
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "expected “{needle}” in:\n{}",
-                self.both()
-            );
-        }
-        assert!(
-            self.stderr
-                .chars()
-                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-            "the message is not Chinese:\n{}",
-            self.both()
-        );
-        self
-    }
-}
-
-fn run(db: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .env("HOME", db.parent().expect("db in a folder"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run bangfu");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 // ---------------------------------------------------------------------------
 // A county, a device, policies
@@ -87,49 +29,16 @@ fn p(path: &Path) -> &str {
 
 struct World {
     dir: PathBuf,
-    county: PathBuf,
+    county: County,
     device: PathBuf,
 }
 
 /// A county of region 341024 and a device holding its key and one rural
 /// household (9,600 a year of wages: 700 a month after the work allowance).
 fn world(dir: &Path) -> World {
-    let county = dir.join("county.sqlite");
-    let key_file = dir.join("county-key.bangfu");
-    run(
-        &county,
-        &[
-            "county",
-            "init",
-            "--region",
-            "341024",
-            "--name",
-            "示例县民政局",
-            "--out",
-            p(&key_file),
-        ],
-    )
-    .ok();
-    let device = dir.join("device.sqlite");
-    let reg = dir.join("device.reg");
-    run(
-        &device,
-        &[
-            "device",
-            "init",
-            "--name",
-            "方晓燕",
-            "--village",
-            "田心寨村",
-            "--out",
-            p(&reg),
-        ],
-    )
-    .ok();
-    run(&device, &["device", "import-county-key", p(&key_file)]).ok();
-    let households = dir.join("households.json");
-    std::fs::write(&households, households_json().to_string()).expect("write");
-    run(&device, &["import", "households", p(&households)]).ok();
+    let county = county(dir, "county", "341024");
+    let (device, _) = unregistered_device(dir, "device", "田心寨村", &county);
+    import_households(&device, &dir.join("households.json"), &[household()]);
     World {
         dir: dir.to_owned(),
         county,
@@ -137,8 +46,8 @@ fn world(dir: &Path) -> World {
     }
 }
 
-fn households_json() -> Value {
-    json!({"format": "bangfu.household.v1", "households": [{
+fn household() -> Value {
+    json!({
         "id": "TXZ-001", "region_code": "341024", "village": "田心寨村", "hukou": "rural",
         "members": [{
             "name": "程金明", "id_number": "341024198104120119", "relation": "self",
@@ -148,18 +57,7 @@ fn households_json() -> Value {
         }],
         "expenses": [],
         "assets": {"financial": "3000.00", "disqualifying": []}
-    }]})
-}
-
-/// The built-in policy with `edits` (text replacements).
-fn policy_text(edits: &[(&str, &str)]) -> String {
-    edits.iter().fold(
-        std::fs::read_to_string(POLICY).expect("policy"),
-        |text, (from, to)| {
-            assert!(text.contains(from), "{from} in the policy");
-            text.replace(from, to)
-        },
-    )
+    })
 }
 
 /// The 2027 policy with this rural standard and version.
@@ -176,15 +74,7 @@ fn policy_2027(version: &str, rural: &str) -> String {
 
 /// Signs `text` with `county publish-policy`, as the county does.
 fn publish(w: &World, name: &str, text: &str) -> PathBuf {
-    let toml = w.dir.join(format!("{name}.toml"));
-    std::fs::write(&toml, text).expect("write");
-    let signed = w.dir.join(format!("{name}.signed"));
-    run(
-        &w.county,
-        &["county", "publish-policy", p(&toml), "--out", p(&signed)],
-    )
-    .ok();
-    signed
+    publish_policy(&w.county.db, &w.dir, name, text)
 }
 
 /// A policy file holding `text`, signed with the county's real key but not
@@ -207,7 +97,7 @@ fn forge(w: &World, name: &str, text: &str) -> PathBuf {
     m.payload = bangfu::sync::wire::PayloadInfo::of(PAYLOAD, text.as_bytes());
     let mut manifest = serde_json::to_vec_pretty(&m).expect("manifest");
     manifest.push(b'\n');
-    let keys = county_keys(&w.county);
+    let keys = keys_of(&w.county.db, "county");
     let out = w.dir.join(format!("{name}.signed"));
     bangfu::sync::sealed::write(
         &out,
@@ -220,33 +110,16 @@ fn forge(w: &World, name: &str, text: &str) -> PathBuf {
     out
 }
 
-/// The county's keys, unsealed as bangfu does.
-fn county_keys(db: &Path) -> bangfu::sync::identity::KeySet {
-    let store =
-        bangfu::store::Store::open(db, &bangfu::store::Passphrase::new(PASSPHRASE)).expect("store");
-    let seal = bangfu::sync::identity::SealKey::of_store(&store)
-        .expect("seal")
-        .expect("a seal key");
-    bangfu::sync::identity::KeySet::load(
-        &bangfu::sync::identity::keys_dir(db),
-        "county",
-        Some(&seal),
-    )
-    .expect("county keys")
-}
-
 /// Everything of the device's store a policy import could change.
 fn snapshot(db: &Path) -> Vec<String> {
-    let conn = bangfu::store::open_connection(db, &bangfu::store::Passphrase::new(PASSPHRASE))
-        .expect("open");
-    [
-        "SELECT COUNT(*) || ':' || COALESCE(MAX(hash), '') FROM change_log",
-        "SELECT COALESCE(group_concat(effective_from || '|' || version || '|' || region_code || '|' || imported_at || '|' || hex(toml), ';'), '') FROM policies",
-        "SELECT COUNT(*) || ':' || COALESCE(group_concat(household_id || status || total_monthly), '') FROM decisions",
-    ]
-    .iter()
-    .map(|q| conn.query_row(q, [], |r| r.get::<_, String>(0)).expect(q))
-    .collect()
+    query_all(
+        db,
+        &[
+            "SELECT COUNT(*) || ':' || COALESCE(MAX(hash), '') FROM change_log",
+            "SELECT COALESCE(group_concat(effective_from || '|' || version || '|' || region_code || '|' || imported_at || '|' || hex(toml), ';'), '') FROM policies",
+            "SELECT COUNT(*) || ':' || COALESCE(group_concat(household_id || status || total_monthly), '') FROM decisions",
+        ],
+    )
 }
 
 /// The standard and policy version `eval` uses for TXZ-001 on `as_of`.
@@ -269,7 +142,7 @@ fn evaluated(db: &Path, as_of: &str) -> (String, String) {
 
 #[test]
 fn an_absurd_standard_is_refused_at_eval_publish_and_import() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let w = world(dir.path());
     let absurd = policy_text(&[(
         "rural_standard_monthly = \"600.00\"",
@@ -284,7 +157,7 @@ fn an_absurd_standard_is_refused_at_eval_publish_and_import() {
         &w.device,
         &["eval", "--policy", p(&toml), "--input", p(&input)],
     );
-    r.refused(&["dibao.rural_standard_monthly", ABSURD, "100 到 5000"]);
+    r.refused_in_chinese(&["dibao.rural_standard_monthly", ABSURD, "100 到 5000"]);
 
     // 1e9 and 0.01 are no more plausible.
     for v in ["1000000000", "0.01"] {
@@ -301,23 +174,23 @@ fn an_absurd_standard_is_refused_at_eval_publish_and_import() {
             &w.device,
             &["eval", "--policy", p(&file), "--input", p(&input)],
         )
-        .refused(&["dibao.rural_standard_monthly", v, "100 到 5000"]);
+        .refused_in_chinese(&["dibao.rural_standard_monthly", v, "100 到 5000"]);
     }
 
     // The county will not sign it.
     let signed = w.dir.join("absurd.signed");
     run(
-        &w.county,
+        &w.county.db,
         &["county", "publish-policy", p(&toml), "--out", p(&signed)],
     )
-    .refused(&["dibao.rural_standard_monthly", ABSURD]);
+    .refused_in_chinese(&["dibao.rural_standard_monthly", ABSURD]);
     assert!(!signed.exists(), "no signed file is written");
 
     // Signed all the same (a forged or careless county): the device refuses
     // it and keeps evaluating, and 回头看 still runs.
     let forged = forge(&w, "absurd", &absurd);
     let before = snapshot(&w.device);
-    run(&w.device, &["policy", "import", p(&forged)]).refused(&[
+    run(&w.device, &["policy", "import", p(&forged)]).refused_in_chinese(&[
         "dibao.rural_standard_monthly",
         ABSURD,
         "100 到 5000",
@@ -338,7 +211,7 @@ fn an_absurd_standard_is_refused_at_eval_publish_and_import() {
 
 #[test]
 fn an_older_policy_for_the_same_date_does_not_replace_a_newer_one() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let w = world(dir.path());
     let first = publish(&w, "2027-600", &policy_2027("2027-01", "600.00"));
     let reissued = publish(&w, "2027-700", &policy_2027("2027-01b", "700.00"));
@@ -357,7 +230,7 @@ fn an_older_policy_for_the_same_date_does_not_replace_a_newer_one() {
 
     // The first file again: signed earlier than what is held, refused.
     let before = snapshot(&w.device);
-    run(&w.device, &["policy", "import", p(&first)]).refused(&[
+    run(&w.device, &["policy", "import", p(&first)]).refused_in_chinese(&[
         "2027-01b",
         "2027-01",
         "签发",
@@ -375,38 +248,14 @@ fn an_older_policy_for_the_same_date_does_not_replace_a_newer_one() {
     assert!(r.stdout.contains("此前已导入"), "{}", r.stdout);
 
     // A device that gets the newer one first refuses the older one too.
-    let other = w.dir.join("other.sqlite");
-    let reg = w.dir.join("other.reg");
-    run(
-        &other,
-        &[
-            "device",
-            "init",
-            "--name",
-            "王秀兰",
-            "--village",
-            "保婴村",
-            "--out",
-            p(&reg),
-        ],
-    )
-    .ok();
-    run(
-        &other,
-        &[
-            "device",
-            "import-county-key",
-            p(&w.dir.join("county-key.bangfu")),
-        ],
-    )
-    .ok();
+    let (other, _) = unregistered_device(&w.dir, "other", "保婴村", &w.county);
     run(&other, &["policy", "import", p(&reissued)]).ok();
-    run(&other, &["policy", "import", p(&first)]).refused(&["比已有的早"]);
+    run(&other, &["policy", "import", p(&first)]).refused_in_chinese(&["比已有的早"]);
 }
 
 #[test]
 fn a_policy_of_another_region_signed_by_this_county_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let w = world(dir.path());
     // 341025 is not the county's 341024, though its key signed the file.
     let foreign = policy_2027("2027-01", "700.00")
@@ -414,7 +263,7 @@ fn a_policy_of_another_region_signed_by_this_county_is_refused() {
     assert!(foreign.contains("341025"));
     let forged = forge(&w, "foreign", &foreign);
     let before = snapshot(&w.device);
-    run(&w.device, &["policy", "import", p(&forged)]).refused(&["341025", "341024"]);
+    run(&w.device, &["policy", "import", p(&forged)]).refused_in_chinese(&["341025", "341024"]);
     assert_eq!(snapshot(&w.device), before, "nothing saved changed");
     let r = run(&w.device, &["policy", "list"]).ok();
     assert!(r.stdout.contains("尚未导入"), "{}", r.stdout);

