@@ -26,6 +26,22 @@ pub(super) fn backup(db: &Path, out: &Path) -> CliResult {
     Ok(())
 }
 
+/// Encrypts and adopts the unencrypted store at `db`.
+pub(super) fn encrypt(db: &Path) -> CliResult {
+    let found = store::Store::look_at(db)?;
+    let passphrase = unlock::passphrase_for(db, &found)?;
+    let store = store::Store::adopt_unencrypted(db, &passphrase).map_err(|e| match e {
+        store::StoreError::Invalid(message) => CliError::input(message),
+        other => CliError::from(other),
+    })?;
+    println!(
+        "已加密数据库 {}：{} 户。请牢记口令，忘记口令数据无法找回。",
+        db.display(),
+        store.household_summaries(None)?.len()
+    );
+    Ok(())
+}
+
 /// Replaces the store at `db` with the backup `file`.
 pub(super) fn restore(db: &Path, file: &Path) -> CliResult {
     let input_error = |e| match e {

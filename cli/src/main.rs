@@ -135,6 +135,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// 加密并采用旧版本建立的未加密数据库（确认它是本机原来的数据库后）
+    Encrypt,
     /// 从备份恢复：核对备份完好后替换数据库（原数据库改名保留）
     Restore {
         /// 备份文件
@@ -438,6 +440,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Attachments(c) => attach::attachments(&db, c),
         Command::Backup { out } => backup::backup(&db, &out),
         Command::Restore { file } => backup::restore(&db, &file),
+        Command::Encrypt => backup::encrypt(&db),
         Command::Bench {
             dir, sync: true, ..
         } => sync::bench(&dir),

@@ -68,6 +68,13 @@ pub enum StoreError {
     /// The passphrase does not open the file (or the file is not a bangfu store).
     #[error("口令不正确，无法打开数据库 {0}（如果口令无误，这个文件可能不是帮扶的数据库）")]
     WrongPassphrase(PathBuf),
+    /// The file at the store's path is an unencrypted SQLite file: adopted
+    /// only when asked ([`Store::adopt_unencrypted`]).
+    #[error(
+        "数据库文件 {0} 没有加密（旧版本帮扶的数据库，或别的程序放在这里的文件）。为免误用被替换的文件，不会自动采用：\
+         确认它是本机原来的数据库后，运行 bangfu --db {0} encrypt 设置口令、加密并采用它"
+    )]
+    Unencrypted(PathBuf),
     /// A new store's passphrase is too short.
     #[error(
         "口令太短：新数据库的口令至少要 {} 个字符",
@@ -196,12 +203,38 @@ impl Store {
                 }
                 cipher::new_salt().map_err(|e| open_error(e.to_string()))?
             }
-            FileState::Plain => backup::encrypt_plain_file(path, passphrase)?,
+            // Never adopted on the way: a file planted at the store's path
+            // would otherwise become the store, its log recomputed.
+            FileState::Plain => return Err(StoreError::Unencrypted(path.to_owned())),
             FileState::Encrypted(salt) => salt,
         };
         let (conn, key) = open_keyed(path, passphrase, &salt)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         Store::init(conn, Some(key))
+    }
+
+    /// Encrypts the unencrypted store at `path` (from a version before
+    /// encryption) with `passphrase` and opens it: what the caseworker asks
+    /// for explicitly (`bangfu encrypt`, or the app's 设置口令并加密), never
+    /// done by [`Store::open`]. Refuses an encrypted or missing file.
+    pub fn adopt_unencrypted(path: &Path, passphrase: &Passphrase) -> Result<Store> {
+        match Store::look_at(path)? {
+            FileState::Plain => {}
+            FileState::New => {
+                return Err(StoreError::Invalid(format!(
+                    "{} 不存在或是空文件，没有可加密的旧数据库",
+                    path.display()
+                )))
+            }
+            FileState::Encrypted(_) => {
+                return Err(StoreError::Invalid(format!(
+                    "{} 已经加密，不需要再加密",
+                    path.display()
+                )))
+            }
+        }
+        let salt = backup::encrypt_plain_file(path, passphrase)?;
+        Store::open_found(path, FileState::Encrypted(salt), passphrase)
     }
 
     /// Opens a throw-away store in memory (tests, benchmarks).

@@ -382,7 +382,7 @@ fn decrypted_copy(from: &Path, to: &Path) {
 }
 
 #[test]
-fn an_unencrypted_store_is_encrypted_in_place_on_first_open() {
+fn an_unencrypted_store_is_adopted_only_when_asked_and_then_encrypted_in_place() {
     let dir = tempdir();
     let enc = demo_store(dir.path(), "enc.sqlite", &[]);
     let expected = run(&enc, &["households", "list", "--json"]).ok().stdout;
@@ -408,15 +408,25 @@ fn an_unencrypted_store_is_encrypted_in_place_on_first_open() {
         assert_eq!(count_households(&conn).expect("plain read"), 240);
     }
 
-    // A passphrase too short for a new key: refused, the file untouched.
+    // Opened as a store, it is refused, not adopted (a file planted at the
+    // store's path must not become the store): the file untouched.
     let before = sha256_file(&plain);
     let files = listing(dir.path());
-    run_as(&plain, Some("1234567"), &["households", "list"]).refused("口令太短");
+    let r = run(&plain, &["households", "list"]).refused("没有加密");
+    assert!(r.stderr.contains("encrypt"), "{}", r.stderr);
+    assert_eq!(sha256_file(&plain), before);
+    assert_eq!(listing(dir.path()), files);
+
+    // A passphrase too short for a new key: refused, the file untouched.
+    run_as(&plain, Some("1234567"), &["encrypt"]).refused("口令太短");
     assert_eq!(sha256_file(&plain), before);
     assert_eq!(listing(dir.path()), files);
     assert_eq!(header(&plain), PLAIN_HEADER);
 
-    // The first open with a passphrase encrypts it and shows everything.
+    // Asked to, it is encrypted; then it opens and shows everything.
+    let r = run(&plain, &["encrypt"]).ok();
+    assert!(r.stdout.contains("240 户"), "{}", r.stdout);
+    run(&plain, &["encrypt"]).refused("已经加密");
     let r = run(&plain, &["households", "list"]).ok();
     assert_eq!(count_in(&r.stdout), 240);
     assert_ne!(header(&plain), PLAIN_HEADER, "still unencrypted");
@@ -765,7 +775,9 @@ fn a_plain_sqlite_file_of_another_program_is_left_alone() {
         .expect("write");
     }
     let before = std::fs::read(&other).expect("read");
-    run(&other, &["households", "list"]).fails(1, "不是帮扶的数据库");
+    run(&other, &["households", "list"]).fails(1, "没有加密");
+    // Asked to adopt it, bangfu sees it is not its own and leaves it alone.
+    run(&other, &["encrypt"]).fails(2, "不是帮扶的数据库");
     assert_eq!(
         std::fs::read(&other).expect("read"),
         before,

@@ -102,7 +102,13 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<Ap
     if found == FileState::New {
         return Err(CommandError::new("还没有数据库，请先建立"));
     }
-    let mut store = Store::open_found(&state.db_path, found, &Passphrase::new(passphrase))?;
+    let passphrase = Passphrase::new(passphrase);
+    // The window's 设置口令并加密 screen is the explicit choice to adopt an
+    // unencrypted store from an earlier version.
+    let mut store = match found {
+        FileState::Plain => Store::adopt_unencrypted(&state.db_path, &passphrase)?,
+        found => Store::open_found(&state.db_path, found, &passphrase)?,
+    };
     store.device_id()?;
     bangfu::sync::device::seal_key_files(&mut store, &state.db_path)?;
     install_store(&state, &mut slot, store)
