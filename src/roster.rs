@@ -139,6 +139,13 @@ pub fn parse_roster(
     if text.trim().is_empty() {
         return Err(whole("文件为空：没有表头也没有数据".into()));
     }
+    // Counted before anything is parsed: every row takes at least a line.
+    if text.lines().count() > crate::limits::MAX_ROSTER_ROWS + 1 {
+        return Err(whole(format!(
+            "花名册超过 {} 行，请按村分成几个文件导入",
+            crate::limits::MAX_ROSTER_ROWS
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -149,13 +156,7 @@ pub fn parse_roster(
         byte: 0,
         line: 1,
     };
-    for (n, record) in reader.records().enumerate() {
-        if n >= crate::limits::MAX_ROSTER_ROWS {
-            return Err(whole(format!(
-                "花名册超过 {} 行，请按村分成几个文件导入",
-                crate::limits::MAX_ROSTER_ROWS
-            )));
-        }
+    for record in reader.records() {
         match record {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| lines.line_at(p.byte()));

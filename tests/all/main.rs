@@ -24,6 +24,7 @@ mod encryption;
 mod engine_props;
 mod engine_rules;
 mod golden_public;
+mod hostile_input;
 mod pdf_images;
 mod pdf_layout;
 mod policy_checks;

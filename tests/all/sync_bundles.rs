@@ -1920,3 +1920,122 @@ fn a_device_clock_years_ahead_does_not_win_conflicts() {
     let list = run(&cty.db, &["county", "conflicts"]).ok().stdout;
     assert!(list.contains("时钟不准"), "{list}");
 }
+
+#[test]
+fn a_look_alike_county_key_replaces_the_real_one_only_when_both_ids_are_named() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let a = device(d, "a", &cty);
+    // Anyone can make a key file that names the same county.
+    let elsewhere = d.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("dir");
+    let fake = county(&elsewhere, "county", "341024");
+    let (real_id, fake_id) = (
+        manifest_of(&cty.key_file)["key_id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+        manifest_of(&fake.key_file)["key_id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+    );
+    assert_ne!(real_id, fake_id);
+    let configured = || query_text(&a, "SELECT value FROM settings WHERE key = 'sync.county'");
+    let before = configured();
+    let r = run(&a, &["device", "import-county-key", p(&fake.key_file)]).input_error();
+    assert!(
+        r.stderr.contains(&real_id) && r.stderr.contains(&fake_id) && r.stderr.contains("核实"),
+        "{}",
+        r.stderr
+    );
+    for wrong in [
+        fake_id.clone(),
+        format!("{fake_id}:{real_id}"),
+        format!("{real_id}:XXXX"),
+    ] {
+        run(
+            &a,
+            &[
+                "device",
+                "import-county-key",
+                p(&fake.key_file),
+                "--replace",
+                &wrong,
+            ],
+        )
+        .input_error();
+        assert_eq!(configured(), before, "{wrong}");
+    }
+    // Bundles still go to the real county.
+    import_households(
+        &a,
+        &d.join("h.json"),
+        &[household("TXZ-001", ID1, "1", "一号", "1组")],
+    );
+    let b1 = d.join("b1.bangfu");
+    export(&a, &b1).ok();
+    assert_eq!(manifest_of(&b1)["county_key_id"], real_id.as_str());
+    // The deliberate reset, naming both keys, replaces it.
+    let both = format!("{real_id}:{fake_id}");
+    run(
+        &a,
+        &[
+            "device",
+            "import-county-key",
+            p(&fake.key_file),
+            "--replace",
+            &both,
+        ],
+    )
+    .ok();
+    assert_ne!(configured(), before);
+}
+
+#[test]
+fn a_device_decryption_key_swapped_for_another_identity_is_refused() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let a = device(d, "a", &cty);
+    import_households(
+        &a,
+        &d.join("h.json"),
+        &[household("TXZ-001", ID1, "1", "一号", "1组")],
+    );
+    sync(&a, &cty, &d.join("a1.bangfu"));
+    // Someone with access to the folder puts their own identity in place of
+    // the device's (unsealed, as an earlier version wrote key files).
+    let age_file = bangfu::sync::identity::keys_dir(&a).join("device.age");
+    let foreign = age::x25519::Identity::generate();
+    use age::secrecy::ExposeSecret;
+    std::fs::write(
+        &age_file,
+        format!(
+            "# public key: {}\n{}\n",
+            foreign.to_public(),
+            foreign.to_string().expose_secret()
+        ),
+    )
+    .expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&age_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    import_households(
+        &a,
+        &d.join("h2.json"),
+        &[household("TXZ-001", ID1, "2", "一号", "1组")],
+    );
+    let out = d.join("a2.bangfu");
+    let r = export(&a, &out);
+    assert_ne!(r.code, 0, "{}", r.describe());
+    assert!(
+        r.stderr.contains("device.age") && r.stderr.contains("不是本设备的"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+}
