@@ -52,7 +52,7 @@ impl From<StoreError> for CommandError {
         let code = match &e {
             StoreError::WrongPassphrase(_) => "wrong_passphrase",
             StoreError::NotFound(_) => "not_found",
-            StoreError::Invalid(_) | StoreError::WeakPassphrase => "invalid",
+            StoreError::Invalid(_) | StoreError::WeakPassphrase(_) => "invalid",
             _ => "store",
         };
         CommandError::coded(code, e.to_string())

@@ -118,8 +118,8 @@ fn clear_side_files(db: &Path) -> Result<()> {
 /// Encrypts the unencrypted store at `path` in place with `passphrase` and
 /// returns the new file's salt.
 pub(super) fn encrypt_plain_file(path: &Path, passphrase: &Passphrase) -> Result<[u8; SALT_LEN]> {
-    if !passphrase.strong_enough() {
-        return Err(StoreError::WeakPassphrase);
+    if let Some(why) = passphrase.weakness() {
+        return Err(StoreError::WeakPassphrase(why));
     }
     let salt = cipher::new_salt().map_err(|e| io_error(path, e))?;
     let key = cipher::key_literal(passphrase, &salt).map_err(StoreError::Invalid)?;

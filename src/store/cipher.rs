@@ -46,9 +46,46 @@ impl Passphrase {
         Passphrase(Zeroizing::new(text))
     }
 
-    /// Whether it is long enough for a new store.
+    /// Whether it may protect a new store (see [`Passphrase::weakness`]).
     pub fn strong_enough(&self) -> bool {
-        self.0.chars().count() >= MIN_NEW_PASSPHRASE_CHARS
+        self.weakness().is_none()
+    }
+
+    /// Why it is too weak for a new store, in Chinese; `None` when it will
+    /// do. A passphrase is all that protects a lost laptop's data, so eight
+    /// characters are not enough when they are spaces, one character
+    /// repeated, or a run such as `12345678`.
+    pub fn weakness(&self) -> Option<String> {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() < MIN_NEW_PASSPHRASE_CHARS {
+            return Some(format!(
+                "口令太短：新数据库的口令至少要 {MIN_NEW_PASSPHRASE_CHARS} 个字符"
+            ));
+        }
+        if self.0.trim().is_empty() {
+            return Some("口令不能全是空格".into());
+        }
+        let mut distinct = chars.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < 4 {
+            return Some(
+                "口令太简单：重复的字符太多（如 88888888），请换一个别人猜不到的口令".into(),
+            );
+        }
+        let steps: Vec<i64> = chars
+            .windows(2)
+            .map(|w| i64::from(u32::from(w[1])) - i64::from(u32::from(w[0])))
+            .collect();
+        if chars.iter().all(char::is_ascii_alphanumeric)
+            && (steps.iter().all(|s| *s == 1) || steps.iter().all(|s| *s == -1))
+        {
+            return Some(
+                "口令太简单：不能是 12345678、abcdefgh 这样的连续字符，请换一个别人猜不到的口令"
+                    .into(),
+            );
+        }
+        None
     }
 
     /// The passphrase's text.
@@ -154,6 +191,19 @@ mod tests {
     #[test]
     fn short_passphrases_are_refused_for_new_stores() {
         assert!(!Passphrase::new("1234567").strong_enough());
-        assert!(Passphrase::new("口令口令口令口令").strong_enough());
+        assert!(Passphrase::new("村里的口令二〇二六").strong_enough());
+        for weak in [
+            "        ",
+            "88888888",
+            "口令口令口令口令",
+            "12345678",
+            "87654321",
+            "abcdefghij",
+        ] {
+            assert!(Passphrase::new(weak).weakness().is_some(), "{weak:?}");
+        }
+        assert!(Passphrase::new("1234567")
+            .weakness()
+            .is_some_and(|w| w.contains("太短")));
     }
 }

@@ -75,12 +75,9 @@ pub enum StoreError {
          确认它是本机原来的数据库后，运行 bangfu --db {0} encrypt 设置口令、加密并采用它"
     )]
     Unencrypted(PathBuf),
-    /// A new store's passphrase is too short.
-    #[error(
-        "口令太短：新数据库的口令至少要 {} 个字符",
-        cipher::MIN_NEW_PASSPHRASE_CHARS
-    )]
-    WeakPassphrase,
+    /// A new store's passphrase is too weak: why, in Chinese.
+    #[error("{0}")]
+    WeakPassphrase(String),
     /// A signed policy no newer than the one held for its effective date
     /// (importing it would undo the county's later decision), described in
     /// Chinese with both versions and signing times.
@@ -198,8 +195,8 @@ impl Store {
         }
         let salt = match found {
             FileState::New => {
-                if !passphrase.strong_enough() {
-                    return Err(StoreError::WeakPassphrase);
+                if let Some(why) = passphrase.weakness() {
+                    return Err(StoreError::WeakPassphrase(why));
                 }
                 cipher::new_salt().map_err(|e| open_error(e.to_string()))?
             }

@@ -345,11 +345,19 @@ fn no_empty_or_short_passphrase_is_refused_at_once() {
             }
         }
     }
-    // Eight characters are enough (and the control: the check above can see a store).
-    run_as(&fresh, Some("口令口令口令口令"), &["demo"]).ok();
+    // Eight characters that are not a repetition or a run are weak too:
+    // refused, nothing left.
+    for weak in ["        ", "88888888", "口令口令口令口令", "12345678"] {
+        run_as(&fresh, Some(weak), &["demo"]).refused("口令");
+        let size = std::fs::metadata(&fresh).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(size, 0, "“{weak}” left a store behind");
+    }
+    // Eight good characters are enough (and the control: the check above can see a store).
+    run_as(&fresh, Some("村里的口令二〇"), &["demo"]).refused("口令太短");
+    run_as(&fresh, Some("村里的口令二〇二六"), &["demo"]).ok();
     assert!(std::fs::metadata(&fresh).expect("created").len() > 0);
     assert_eq!(
-        run_as(&fresh, Some("口令口令口令口令"), &["households", "list"])
+        run_as(&fresh, Some("村里的口令二〇二六"), &["households", "list"])
             .ok()
             .stdout
             .lines()

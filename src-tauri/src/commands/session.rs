@@ -135,8 +135,8 @@ pub async fn create_store(state: State<'_, AppState>, setup: NewStore) -> Result
         problems.push("所在村：不能为空".to_owned());
     }
     let passphrase = Passphrase::new(setup.passphrase);
-    if !passphrase.strong_enough() {
-        problems.push(bangfu::store::StoreError::WeakPassphrase.to_string());
+    if let Some(why) = passphrase.weakness() {
+        problems.push(why);
     }
     if !problems.is_empty() {
         return Err(CommandError::form("有填写错误，数据库尚未建立", problems));
