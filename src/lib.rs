@@ -7,6 +7,7 @@
 //! thin shells over it.
 #![warn(missing_docs)]
 
+pub mod attach;
 pub mod attachments;
 pub mod audit;
 pub mod casefile;

@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 
 use super::text::Table;
 use super::{parse_date_arg, today, unlock, CliError, CliResult};
-use bangfu::attachments::{attach_file, export_all, AttachError, AttachmentKind, NewAttachment};
+use bangfu::attach::{attach_file, export_all, AttachError, NewAttachment};
+use bangfu::attachments::AttachmentKind;
 
 /// `attach` options.
 #[derive(Debug, Args)]

@@ -16,6 +16,11 @@ fn open(db: &Path) -> Result<Store, CliError> {
     super::unlock::open_store(db)
 }
 
+/// For the commands that may start a store.
+fn open_or_create(db: &Path) -> Result<Store, CliError> {
+    super::unlock::open_or_create(db)
+}
+
 fn write_out(out: Option<&Path>, bytes: &[u8]) -> CliResult {
     match out {
         Some(path) => write_file_atomically(path, bytes),
@@ -38,7 +43,7 @@ pub(super) fn demo(db: &Path, args: &DemoArgs) -> CliResult {
         Some(d) => parse_date_arg("--as-of", d)?,
         None => today(),
     };
-    let mut store = open(db)?;
+    let mut store = open_or_create(db)?;
     store.device_id()?;
     if store.setting("caseworker")?.is_none() {
         store.set_setting("caseworker", "演示协理员")?;
@@ -111,7 +116,7 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
             };
             let text = decode(&bytes, encoding)
                 .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
-            let store = open(db)?;
+            let store = open_or_create(db)?;
             let existing = |code: &str| store.household(code).ok().map(|(_, h)| h);
             let region = match store.setting("region_code")? {
                 Some(r) => r,
@@ -138,7 +143,7 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
 }
 
 fn save_all(db: &Path, households: &[bangfu::model::Household], file: &Path) -> CliResult {
-    let mut store = open(db)?;
+    let mut store = open_or_create(db)?;
     let (created, changed) = store.write(|tx| {
         let (mut created, mut changed) = (0, 0);
         for h in households {
@@ -530,7 +535,10 @@ const SETTINGS: &[&str] = &[
 ];
 
 pub(super) fn settings(db: &Path, c: SettingsCommand) -> CliResult {
-    let mut store = open(db)?;
+    let mut store = match c {
+        SettingsCommand::Set { .. } => open_or_create(db)?,
+        _ => open(db)?,
+    };
     match c {
         SettingsCommand::Set { key, value } => {
             if !SETTINGS.contains(&key.as_str()) {

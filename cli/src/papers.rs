@@ -12,7 +12,6 @@ use bangfu::documents::{
     dossier_pdf, notice_pdf, report_csv, report_pdf, village_dossiers, DossierOptions,
     NoticeOptions, Summary,
 };
-use bangfu::store::Store;
 
 /// `dossier` options.
 #[derive(Debug, Args)]
@@ -79,19 +78,12 @@ pub struct DueArgs {
     pub json: bool,
 }
 
-fn open_existing(db: &Path) -> Result<Store, CliError> {
-    if !db.exists() {
-        return Err(CliError::input(format!("数据库 {} 不存在", db.display())));
-    }
-    super::unlock::open_store(db)
-}
-
 fn pdf_error(e: bangfu::pdf::PdfError) -> CliError {
     CliError::failure(format!("生成 PDF 失败：{e}"))
 }
 
 pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
-    let store = open_existing(db)?;
+    let store = super::unlock::open_store(db)?;
     let printed = today();
     let options = DossierOptions {
         with_scans: a.with_scans,
@@ -128,7 +120,7 @@ pub(super) fn dossier(db: &Path, a: &DossierArgs) -> CliResult {
 }
 
 pub(super) fn notice(db: &Path, a: &NoticeArgs) -> CliResult {
-    let store = open_existing(db)?;
+    let store = super::unlock::open_store(db)?;
     let files = case_files(&store, Some(&a.village))?;
     if files.is_empty() {
         return Err(CliError::input(format!("数据库中没有“{}”的户", a.village)));
@@ -150,7 +142,7 @@ pub(super) fn notice(db: &Path, a: &NoticeArgs) -> CliResult {
 }
 
 pub(super) fn report(db: &Path, a: &ReportArgs) -> CliResult {
-    let store = open_existing(db)?;
+    let store = super::unlock::open_store(db)?;
     let files = case_files(&store, a.village.as_deref())?;
     let summary = Summary::build(&files, today());
     let scope = a.village.clone().unwrap_or_default();
@@ -193,7 +185,7 @@ pub(super) fn report(db: &Path, a: &ReportArgs) -> CliResult {
 }
 
 pub(super) fn due(db: &Path, a: &DueArgs) -> CliResult {
-    let store = open_existing(db)?;
+    let store = super::unlock::open_store(db)?;
     let items = due_list(&store, a.village.as_deref(), today(), a.days)?;
     if a.json {
         println!(
@@ -242,7 +234,7 @@ pub struct AuditArgs {
 }
 
 pub(super) fn audit(db: &Path, a: &AuditArgs) -> CliResult {
-    let store = open_existing(db)?;
+    let store = super::unlock::open_store(db)?;
     let policies = super::eval::store_policies(&store, &a.policies)?;
     let findings = bangfu::audit::audit(&store, &policies, today())
         .map_err(|e| CliError::failure(e.to_string()))?;

@@ -159,7 +159,10 @@ fn short(id: &str) -> &str {
 
 /// `bangfu device …`
 pub(super) fn device(db: &Path, c: DeviceCommand) -> CliResult {
-    let mut store = super::unlock::open_store(db)?;
+    let mut store = match c {
+        DeviceCommand::Init { .. } => super::unlock::open_or_create(db)?,
+        _ => super::unlock::open_store(db)?,
+    };
     match c {
         DeviceCommand::Init {
             name,
@@ -398,7 +401,7 @@ pub(super) fn county(db: &Path, c: CountyCommand) -> CliResult {
     use bangfu::sync::county as cty;
     match c {
         CountyCommand::Init { region, name, out } => {
-            let mut store = super::unlock::open_store(db)?;
+            let mut store = super::unlock::open_or_create(db)?;
             let (county, created) = cty::init(&mut store, db, &region, &name)?;
             let out = out.unwrap_or_else(|| sync::identity::keys_dir(db).join("county-key.bangfu"));
             county.write_public_file(&out)?;

@@ -51,8 +51,24 @@ pub fn passphrase_for(db: &Path, found: &FileState) -> Result<Passphrase, CliErr
     Ok(first)
 }
 
-/// Opens (creating if needed) the store at `db`, getting its passphrase first.
+/// Opens the existing store at `db`, getting its passphrase first. A path
+/// with no store (a typo in `--db`) is an error, never a new empty store.
 pub fn open_store(db: &Path) -> Result<Store, CliError> {
+    let found = Store::look_at(db)?;
+    if found == FileState::New {
+        return Err(CliError::input(format!(
+            "数据库 {} 不存在（或是空文件）：请检查 --db 给出的路径；新建数据库请用 bangfu demo、import、device init 或 county init",
+            db.display()
+        )));
+    }
+    let passphrase = passphrase_for(db, &found)?;
+    Ok(Store::open_found(db, found, &passphrase)?)
+}
+
+/// Opens the store at `db`, creating it when there is none: for the
+/// commands that start a store (demo, import, settings, device and county
+/// init).
+pub fn open_or_create(db: &Path) -> Result<Store, CliError> {
     let found = Store::look_at(db)?;
     let passphrase = passphrase_for(db, &found)?;
     Ok(Store::open_found(db, found, &passphrase)?)

@@ -321,10 +321,13 @@ fn no_empty_or_short_passphrase_is_refused_at_once() {
     }
     // Nor for a store that does not exist yet, which is not created.
     let fresh = dir.path().join("fresh.sqlite");
-    let r = run_as(&fresh, None, &["households", "list"]);
+    let r = run_as(&fresh, None, &["demo"]);
     assert_ne!(r.code, 0, "{}", r.describe());
     assert!(r.stderr.contains("BANGFU_PASSPHRASE"), "{}", r.describe());
     assert!(!fresh.exists(), "a store was created without a passphrase");
+    // A command that reads a store never makes one: a typo in --db is named.
+    run_as(&fresh, Some(PASSPHRASE), &["households", "list"]).refused("不存在");
+    assert!(!fresh.exists(), "a store was created for a typo");
 
     // An empty variable is refused, not taken as the passphrase "".
     run_as(&db, Some(""), &["households", "list"]).refused("BANGFU_PASSPHRASE");
@@ -336,7 +339,7 @@ fn no_empty_or_short_passphrase_is_refused_at_once() {
 
     // A new store with a passphrase under 8 characters: refused, nothing left.
     for short in ["1234567", "口令口令口令口", "a"] {
-        for args in [&["demo"][..], &["households", "list"]] {
+        for args in [&["demo"][..], &["settings", "set", "caseworker", "张三"]] {
             run_as(&fresh, Some(short), args).refused("口令太短");
             let size = std::fs::metadata(&fresh).map(|m| m.len()).unwrap_or(0);
             assert_eq!(size, 0, "“{short}” {args:?} left a store behind");

@@ -287,7 +287,8 @@ pub fn run_app_benchmarks(count: usize, work_dir: &Path) -> Result<Vec<Figure>, 
 
 /// Attachments: importing a 12-megapixel phone photo, and a dossier with 10 photos.
 pub fn run_attachment_benchmarks(work_dir: &Path) -> Result<Vec<Figure>, String> {
-    use bangfu::attachments::{attach_file, AttachmentKind, NewAttachment};
+    use bangfu::attach::{attach_file, NewAttachment};
+    use bangfu::attachments::AttachmentKind;
     let today = NaiveDate::from_ymd_opt(2026, 12, 1).ok_or("date")?;
     let db = work_dir.join("bench-attachments.sqlite");
     for suffix in ["", "-wal", "-shm"] {

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use bangfu::attachments::{attach_file, media, Attachment, AttachmentKind, NewAttachment};
+use bangfu::attach::{attach_file, NewAttachment};
+use bangfu::attachments::{media, Attachment, AttachmentKind};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
