@@ -265,6 +265,19 @@ mod tests {
     }
 
     #[test]
+    fn every_logged_table_is_either_sent_or_kept_by_the_device() {
+        let mut both: Vec<&str> = DEVICE_TABLES
+            .iter()
+            .chain(PRIVATE_TABLES)
+            .copied()
+            .collect();
+        let mut logged = crate::store::LOGGED_TABLES.to_vec();
+        both.sort_unstable();
+        logged.sort_unstable();
+        assert_eq!(both, logged);
+    }
+
+    #[test]
     fn decisions_and_unknown_tables_are_never_written() {
         let own = place("BY-001", "保婴村");
         let s = scope();

@@ -76,6 +76,33 @@ fn snapshot(db: &Path) -> Vec<String> {
     )
 }
 
+/// A second device made from a copy of `from`'s store (say, the township's
+/// laptop), with its own identity in the same village, registered at `county`.
+fn copied_device(dir: &Path, from: &Path, name: &str, county: &County) -> PathBuf {
+    let db = dir.join(format!("{name}.sqlite"));
+    std::fs::copy(from, &db).expect("copy store");
+    let reg = dir.join(format!("{name}.reg"));
+    let r = run(
+        &db,
+        &[
+            "device",
+            "init",
+            "--copied-store",
+            "--name",
+            "李四",
+            "--village",
+            "田心寨村",
+            "--out",
+            p(&reg),
+        ],
+    )
+    .ok();
+    assert!(r.stdout.contains("复制自设备"), "{}", r.stdout);
+    run(&db, &["device", "import-county-key", p(&county.key_file)]).ok();
+    run(&county.db, &["county", "register-device", p(&reg)]).ok();
+    db
+}
+
 fn manifest_of(bundle: &Path) -> Value {
     // The manifest is the first member: header, then its bytes.
     let bytes = std::fs::read(bundle).expect("read");
@@ -225,27 +252,7 @@ fn two_devices_merge_fields_and_report_conflicts() {
     sync(&a, &cty, &d.join("a1.bangfu"));
 
     // Device B: a copy of A's store (say, the township's laptop) with its own identity.
-    let b = d.join("b.sqlite");
-    std::fs::copy(&a, &b).expect("copy store");
-    let reg = d.join("b.reg");
-    let r = run(
-        &b,
-        &[
-            "device",
-            "init",
-            "--copied-store",
-            "--name",
-            "李四",
-            "--village",
-            "田心寨村",
-            "--out",
-            p(&reg),
-        ],
-    )
-    .ok();
-    assert!(r.stdout.contains("复制自设备"), "{}", r.stdout);
-    run(&b, &["device", "import-county-key", p(&cty.key_file)]).ok();
-    run(&cty.db, &["county", "register-device", p(&reg)]).ok();
+    let b = copied_device(d, &a, "b", &cty);
     let a_id = query_text(&a, "SELECT value FROM settings WHERE key = 'device_id'");
     let b_id = query_text(&b, "SELECT value FROM settings WHERE key = 'device_id'");
     assert_ne!(a_id, b_id);
@@ -1834,26 +1841,7 @@ fn a_device_clock_years_ahead_does_not_win_conflicts() {
     let (cty, a) = two_households(d);
     sync(&a, &cty, &d.join("a1.bangfu"));
     // Device B: a copy of A's store with its own identity, same village.
-    let b = d.join("b.sqlite");
-    std::fs::copy(&a, &b).expect("copy store");
-    let reg = d.join("b.reg");
-    run(
-        &b,
-        &[
-            "device",
-            "init",
-            "--copied-store",
-            "--name",
-            "李四",
-            "--village",
-            "田心寨村",
-            "--out",
-            p(&reg),
-        ],
-    )
-    .ok();
-    run(&b, &["device", "import-county-key", p(&cty.key_file)]).ok();
-    run(&cty.db, &["county", "register-device", p(&reg)]).ok();
+    let b = copied_device(d, &a, "b", &cty);
 
     // A's clock says 9999: its change of the group arrives first.
     import_households(
