@@ -41,7 +41,7 @@ pub use schema::LOGGED_TABLES;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite reported an error.
-    #[error("数据库错误：{0}")]
+    #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// The file was written by a newer bangfu.
     #[error("数据库版本为 {found}，高于本程序支持的 {supported}，请升级 bangfu")]
@@ -144,6 +144,29 @@ fn open_with_key(path: &Path, key: &str) -> Result<Connection> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// SQLite's failures in words for the caseworker: what happened and what to
+/// do, with SQLite's own words kept in brackets for a maintainer.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode as Code;
+    let what = match e.sqlite_error_code() {
+        Some(Code::DatabaseCorrupt) => {
+            "数据库文件已损坏：请从备份恢复（bangfu restore 备份文件），或联系技术支持"
+        }
+        Some(Code::NotADatabase) => "这个文件不是数据库，或口令不对",
+        Some(Code::DatabaseBusy | Code::DatabaseLocked) => {
+            "数据库正被其他程序使用（例如帮扶窗口还开着），请关闭后重试"
+        }
+        Some(Code::DiskFull) => "磁盘已满：请清理出空间后重试，未保存的内容没有写入",
+        Some(Code::ReadOnly | Code::PermissionDenied) => {
+            "没有写入数据库文件的权限：请检查文件和文件夹的权限"
+        }
+        Some(Code::CannotOpen) => "无法打开数据库文件：请检查路径和权限",
+        Some(Code::SystemIoFailure) => "读写数据库文件时出错（可能是 U 盘被拔出或磁盘故障）",
+        _ => "数据库错误",
+    };
+    format!("{what}（{e}）")
 }
 
 /// Result alias for store operations.
@@ -333,5 +356,28 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_failures_are_explained_in_chinese() {
+        let failure = |code: i32| {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))
+            .to_string()
+        };
+        let corrupt = failure(rusqlite::ffi::SQLITE_CORRUPT);
+        assert!(
+            corrupt.contains("已损坏") && corrupt.contains("bangfu restore"),
+            "{corrupt}"
+        );
+        assert!(failure(rusqlite::ffi::SQLITE_FULL).contains("磁盘已满"));
+        assert!(failure(rusqlite::ffi::SQLITE_BUSY).contains("正被其他程序使用"));
     }
 }
