@@ -119,3 +119,54 @@ fn files_too_large_or_in_the_wrong_encoding_are_refused_before_reading() {
     assert_eq!(state(&db), before);
     run(&db, &["log", "verify"]).ok();
 }
+
+/// Every file below `dir`, as paths relative to it.
+fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("list") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).expect("below").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_village_name_cannot_put_a_file_outside_the_folder_asked_for() {
+    let dir = tempdir();
+    let root = dir.path().join("root");
+    let work = root.join("a").join("b");
+    std::fs::create_dir_all(&work).expect("dirs");
+    let db = work.join("v.sqlite");
+    let village = "../../逃出";
+    let mut h = household("TXZ-001", "程金明");
+    h["village"] = json!(village);
+    import_households(&db, &work.join("h.json"), &[h]);
+    let before = files_below(&root);
+    let out = work.join("out");
+    run(&db, &["dossier", "--village", village, "--out", p(&out)]).ok();
+    let written: Vec<_> = files_below(&root)
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    for f in &written {
+        assert!(
+            f.starts_with("a/b/out"),
+            "{} written outside --out",
+            f.display()
+        );
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(!name.starts_with('.'), "{name}");
+    }
+    assert!(written
+        .iter()
+        .any(|f| f.to_string_lossy().contains("逃出-一户一档合订本.pdf")));
+}
