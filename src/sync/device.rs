@@ -555,7 +555,9 @@ pub fn apply_ack(store: &mut Store, db: &Path, path: &Path) -> Result<AckApplied
         return Err(reject(
             path,
             format!(
-                "回执确认的是第 {} 条记录（哈希 {}…），与本机变更日志不符：这份回执不属于本机的数据",
+                "回执确认的是第 {} 条记录（哈希 {}…），与本机变更日志不符：这份回执不属于本机的数据。\
+                 如果本机数据库是从另一台电脑复制来的，两台电脑就在用同一个设备身份：本机请运行 \
+                 bangfu device init --copied-store 建立自己的设备身份，把新的登记文件交县里登记后再导出",
                 m.last_seq,
                 m.last_hash.get(..12).unwrap_or(&m.last_hash)
             ),

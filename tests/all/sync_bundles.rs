@@ -2027,3 +2027,40 @@ fn a_device_decryption_key_swapped_for_another_identity_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_store_cloned_to_a_second_laptop_is_pointed_to_its_own_identity() {
+    let dir = tempdir();
+    let d = dir.path();
+    let (cty, a) = two_households(d);
+    sync(&a, &cty, &d.join("a1.bangfu"));
+    // The store and its keys copied to a second laptop: one identity, two laptops.
+    let b = d.join("b.sqlite");
+    copy_store(&a, &b);
+    import_households(
+        &a,
+        &d.join("a2.json"),
+        &[household("TXZ-001", ID1, "13911111111", "一号", "1组")],
+    );
+    import_households(
+        &b,
+        &d.join("b2.json"),
+        &[household("TXZ-001", ID1, "13922222222", "一号", "1组")],
+    );
+    let (a2, b2) = (d.join("a2.bangfu"), d.join("b2.bangfu"));
+    export(&a, &a2).ok();
+    export(&b, &b2).ok();
+    import(&cty, &[&a2]).ok();
+    let before = snapshot(&cty.db);
+    let r = import(&cty, &[&b2]).fails(2, "已导入过另一份");
+    assert!(r.stdout.contains("--copied-store"), "{}", r.stdout);
+    assert_eq!(snapshot(&cty.db), before);
+    // The acknowledgement the county points to is not the clone's: said so,
+    // with the way out, instead of sending the caseworker round in a loop.
+    let r = run(&b, &["bundle", "ack", p(&ack_of(&a2))]).input_error();
+    assert!(
+        r.stderr.contains("不属于本机") && r.stderr.contains("--copied-store"),
+        "{}",
+        r.stderr
+    );
+}

@@ -177,7 +177,9 @@ fn check_order<S: CountyStore>(
                 path,
                 format!(
                     "{who}的第 {} 号数据包县里已导入过另一份（内容不同）：设备可能在收到回执前重新导出了。\
-                     请在设备上导入第 {} 号的回执（bangfu bundle ack）后重新导出；未做任何更改",
+                     请在设备上导入第 {} 号的回执（bangfu bundle ack）后重新导出；若设备说回执不属于本机，\
+                     则是同一个设备身份被两台电脑使用（数据库被复制过），另一台须用 bangfu device init --copied-store \
+                     建立自己的设备身份并重新登记。未做任何更改",
                     m.sequence, device.last_sequence
                 ),
             )),
