@@ -175,6 +175,19 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Reads at most `limit` bytes from `path`, which may be a pipe or a
+/// terminal (`/dev/stdin`), not only a regular file.
+pub fn read_limited_stream(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("无法读取：{e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("超过 {limit} 字节的上限"));
+    }
+    Ok(bytes)
+}
+
 /// [`read_limited`], as UTF-8 text (a byte-order mark is dropped).
 pub fn read_text(path: &Path, limit: u64) -> Result<String, String> {
     let bytes = read_limited(path, limit)?;

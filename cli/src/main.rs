@@ -66,6 +66,9 @@ pub struct Cli {
     /// 数据库文件路径（默认在系统数据目录）
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// 从这个文件的第一行读取口令（例如 /dev/stdin，或脚本的 <(…)），口令不进入命令历史
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// 命令
     #[command(subcommand)]
     pub command: Command,
@@ -399,6 +402,9 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    if let Some(file) = &cli.passphrase_file {
+        unlock::read_passphrase_from(file.clone());
+    }
     let code = match run(cli) {
         Ok(()) => 0,
         Err(e) => {

@@ -11,9 +11,45 @@ use bangfu::store::{FileState, Passphrase, Store};
 /// The environment variable a script gives the passphrase in.
 pub const PASSPHRASE_ENV: &str = "BANGFU_PASSPHRASE";
 
+/// The file `--passphrase-file` named, read when a passphrase is needed.
+static PASSPHRASE_FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Takes passphrases from the first line of `file` (`--passphrase-file`):
+/// unlike the environment variable, it stays out of the shell's history.
+pub fn read_passphrase_from(file: std::path::PathBuf) {
+    let _ = PASSPHRASE_FILE.set(file);
+}
+
+/// The passphrase in the `--passphrase-file`, if one was named.
+fn passphrase_from_file() -> Option<Result<Passphrase, CliError>> {
+    let file = PASSPHRASE_FILE.get()?;
+    let read = || -> Result<Passphrase, CliError> {
+        let bytes = bangfu::limits::read_limited_stream(file, 4096)
+            .map_err(|e| CliError::input(format!("口令文件 {}：{e}", file.display())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CliError::input(format!("口令文件 {} 不是 UTF-8 文本", file.display())))?;
+        let line = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('\r');
+        if line.is_empty() {
+            return Err(CliError::input(format!(
+                "口令文件 {} 的第一行是空的",
+                file.display()
+            )));
+        }
+        Ok(Passphrase::new(line.to_owned()))
+    };
+    Some(read())
+}
+
 /// The passphrase for the store at `db`, found as `found`. A new store (or
 /// one being encrypted for the first time) asks twice on the terminal.
 pub fn passphrase_for(db: &Path, found: &FileState) -> Result<Passphrase, CliError> {
+    if let Some(from_file) = passphrase_from_file() {
+        return from_file;
+    }
     if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
         let text = value.into_string().map_err(|_| {
             CliError::input(format!("环境变量 {PASSPHRASE_ENV} 含有无法识别的字符"))

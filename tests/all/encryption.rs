@@ -795,3 +795,49 @@ fn a_plain_sqlite_file_of_another_program_is_left_alone() {
         "the file is untouched"
     );
 }
+
+#[test]
+fn the_passphrase_can_come_from_a_file_or_a_pipe_and_stay_out_of_the_shell_history() {
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "v.sqlite", &[]);
+    let file = dir.path().join("pass.txt");
+    std::fs::write(&file, format!("{PASSPHRASE}\n")).expect("write");
+    let r = run_as(
+        &db,
+        None,
+        &["--passphrase-file", p(&file), "households", "list"],
+    )
+    .ok();
+    assert!(r.stdout.contains("共 240 户"), "{}", r.stdout);
+    std::fs::write(&file, format!("{WRONG}\n")).expect("write");
+    run_as(
+        &db,
+        None,
+        &["--passphrase-file", p(&file), "households", "list"],
+    )
+    .fails(1, "口令不正确");
+    std::fs::write(&file, "\n").expect("write");
+    run_as(
+        &db,
+        None,
+        &["--passphrase-file", p(&file), "households", "list"],
+    )
+    .fails(2, "第一行是空的");
+    // From a pipe, as a script would give it.
+    let mut child = Bangfu::new()
+        .db(&db)
+        .passphrase(None)
+        .command(&["--passphrase-file", "/dev/stdin", "households", "list"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{PASSPHRASE}").expect("write passphrase");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("共 240 户"));
+}
