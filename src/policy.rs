@@ -285,12 +285,51 @@ pub fn range_of(key: &str) -> Option<Range> {
     RANGES.iter().find(|(k, _)| *k == key).map(|(_, r)| *r)
 }
 
+/// A TOML error in Chinese: where (line and column), what, and the
+/// parser's own words in brackets for a maintainer.
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    let quoted = |m: &str| m.split('`').nth(1).unwrap_or_default().to_owned();
+    let what = if message.starts_with("unknown field") {
+        format!("不认识的键“{}”", quoted(message))
+    } else if message.starts_with("missing field") {
+        format!("缺少键“{}”", quoted(message))
+    } else if message.starts_with("invalid type") {
+        "值的类型不对（例如金额须写成带引号的 \"600.00\"）".to_owned()
+    } else if message.contains("out of range")
+        || message.contains("too large")
+        || message.starts_with("invalid value")
+    {
+        "数值超出范围或取值不对".to_owned()
+    } else if message.starts_with("duplicate key") {
+        "同一个键写了两次".to_owned()
+    } else {
+        "格式不对，不是有效的 TOML".to_owned()
+    };
+    let place = match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
+            format!("第 {line} 行第 {column} 列：")
+        }
+        None => String::new(),
+    };
+    format!("{place}{what}（{message}）")
+}
+
 impl Policy {
     /// Parses and checks one policy file; `source_name` labels errors.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Policy, PolicyError> {
         let mut p: Policy = toml::from_str(text).map_err(|e| PolicyError::Parse {
             source_name: source_name.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
+            message: toml_message(text, &e),
         })?;
         p.check(source_name)?;
         Ok(p)
@@ -471,6 +510,25 @@ pub const DEFAULT_POLICY_TOML: &str = include_str!("../assets/policy-default.tom
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_say_where_and_what_in_chinese() {
+        let bad = |text: &str| match Policy::from_toml(text, "p.toml") {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted"),
+        };
+        let e = bad("format = \"bangfu.policy.v1\"\nx = 1\n");
+        assert!(
+            e.contains("第 2 行第 1 列") && e.contains("不认识的键“x”"),
+            "{e}"
+        );
+        let huge =
+            DEFAULT_POLICY_TOML.replace("class_a_min_age = 80", "class_a_min_age = 99999999999");
+        let e = bad(&huge);
+        assert!(e.contains("行第") && e.contains("超出范围"), "{e}");
+        let e = bad("format = [\n");
+        assert!(e.contains("格式不对"), "{e}");
+    }
 
     /// The built-in policy with the line of `leaf` set to `value`.
     fn with(leaf: &str, value: &str) -> String {
