@@ -488,7 +488,17 @@ fn decode(bytes: &[u8], format: ImageFormat, name: &str) -> Result<Decoded, Medi
     let declared = if format == ImageFormat::Jpeg {
         // Walked to the end: zune-jpeg would pad a truncated photo with grey.
         let mut frame = None;
+        // Bytes of entropy-coded data (after each SOS, to the next marker).
+        let (mut scan_bytes, mut scan_from) = (0usize, None);
         for segment in jpeg::segments(bytes) {
+            if let (Ok(s), Some(from)) = (&segment, scan_from.take()) {
+                scan_bytes += s.offset.saturating_sub(from);
+            }
+            if let Ok(s) = &segment {
+                if s.marker == jpeg::SOS {
+                    scan_from = Some(s.end);
+                }
+            }
             match segment {
                 Ok(s) if jpeg::is_frame(s.marker) && frame.is_none() && s.data.len() >= 5 => {
                     let height = u16::from_be_bytes([s.data[1], s.data[2]]);
@@ -508,7 +518,18 @@ fn decode(bytes: &[u8], format: ImageFormat, name: &str) -> Result<Decoded, Medi
                 Err(_) => return Err(corrupt("JPEG 结构错误")),
             }
         }
-        frame.ok_or_else(|| corrupt("JPEG 中没有图像帧"))?
+        let (w, h) = frame.ok_or_else(|| corrupt("JPEG 中没有图像帧"))?;
+        // Every 8×8 block of a baseline or progressive JPEG takes at least
+        // two bits (a DC code and an end-of-block code); a file with far
+        // less data than its header's size claims is cut or forged, and the
+        // decoder would fill the rest with grey.
+        let blocks = u64::from(w.div_ceil(8)) * u64::from(h.div_ceil(8));
+        if (scan_bytes as u64) * 32 < blocks {
+            return Err(corrupt(&format!(
+                "头部声明 {w}×{h} 像素，图像数据却只有 {scan_bytes} 字节：图片不完整或被改动"
+            )));
+        }
+        (w, h)
     } else {
         let (w, h) = png_dimensions(bytes).ok_or_else(|| corrupt("PNG 缺少 IHDR 头"))?;
         check_dimensions(w, h, name)?;
@@ -941,6 +962,28 @@ mod tests {
         let png = encode_png(&DynamicImage::ImageLuma8(grey));
         let prepared = prepare(&png, "身份证.png").unwrap();
         assert_eq!(decode_output(&prepared.bytes).color(), image::ColorType::L8);
+    }
+
+    #[test]
+    fn a_jpeg_claiming_more_pixels_than_its_data_holds_is_refused() {
+        let small =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .encode_image(&small)
+            .unwrap();
+        assert!(prepare(&jpeg, "小图.jpg").is_ok());
+        // The same bytes with a frame header claiming 4000×3000.
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w[0] == 0xFF && crate::jpeg::is_frame(w[1]))
+            .unwrap();
+        jpeg[sof + 5..sof + 7].copy_from_slice(&3000u16.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&4000u16.to_be_bytes());
+        let err = prepare(&jpeg, "伪造.jpg").unwrap_err();
+        assert!(matches!(err, MediaError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("4000×3000"), "{err}");
+        assert!(check_prepared(&jpeg, "image/jpeg", "附件").is_err());
     }
 
     #[test]
