@@ -144,6 +144,15 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
 
 fn save_all(db: &Path, households: &[bangfu::model::Household], file: &Path) -> CliResult {
     let mut store = open_or_create(db)?;
+    let outside = bangfu::sync::device::households_outside_village(&store, households)?;
+    if !outside.is_empty() {
+        return Err(CliError::input(format!(
+            "{} 有 {} 户不是本村的，整份文件未导入：\n{}",
+            file.display(),
+            outside.len(),
+            outside.join("\n")
+        )));
+    }
     let (created, changed) = store.write(|tx| {
         let (mut created, mut changed) = (0, 0);
         for h in households {

@@ -268,6 +268,33 @@ pub fn init(
     Ok((load(store, db)?, true))
 }
 
+/// Households this device could never send: on a device registered for a
+/// village, the county takes only that village's households (see
+/// `admission`), and an entry it refuses would block every later bundle of
+/// the device. One Chinese sentence for each; none on a store that is not a
+/// registered device.
+pub fn households_outside_village(
+    store: &Store,
+    households: &[crate::model::Household],
+) -> Result<Vec<String>> {
+    if state(store)?.is_none() {
+        return Ok(Vec::new());
+    }
+    let Some(village) = store.setting("village")? else {
+        return Ok(Vec::new());
+    };
+    Ok(households
+        .iter()
+        .filter(|h| h.village != village)
+        .map(|h| {
+            format!(
+                "户 {} 属于“{}”，而本机登记的是“{village}”：县里只接收本村的户，这一户无法同步，请由该村的协理员录入",
+                h.id, h.village
+            )
+        })
+        .collect())
+}
+
 /// After a store is opened: seals the private key files an earlier version
 /// left unsealed and checks that they belong to this store. Nothing for a
 /// store without a device identity (a new or a county store).

@@ -16,7 +16,7 @@ use crate::support::sync::{
 };
 use crate::support::{
     copy_store, import_households, open_store, p, photo, query_all, query_i64, query_text, run,
-    sha256_file, sha256_hex, sql, tempdir, Bangfu, Run, POLICY_DEFAULT,
+    sha256_file, sha256_hex, sql, tempdir, write_json, Bangfu, Run, POLICY_DEFAULT,
 };
 
 fn household(code: &str, id_number: &str, phone: &str, address: &str, group: &str) -> Value {
@@ -2063,4 +2063,47 @@ fn a_store_cloned_to_a_second_laptop_is_pointed_to_its_own_identity() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn a_village_laptop_does_not_take_in_households_the_county_would_refuse() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let b = device_in(d, "b", "保婴村", &cty);
+    import_households(
+        &b,
+        &d.join("own.json"),
+        &[household_of("BY-001", "保婴村", "341024", ID3)],
+    );
+    let before = query_text(&b, "SELECT COUNT(*) || ':' || MAX(hash) FROM change_log");
+    // Another village's household would block every later bundle of this laptop.
+    let file = d.join("other.json");
+    write_json(
+        &file,
+        &json!({"format": "bangfu.household.v1", "households": [
+            household_of("BY-002", "保婴村", "341024", ID2),
+            household("TXZ-001", ID1, "1", "一号", "1组"),
+        ]}),
+    );
+    let r = run(&b, &["import", "households", p(&file)]).input_error();
+    assert!(
+        r.stderr.contains("TXZ-001")
+            && r.stderr.contains("田心寨村")
+            && r.stderr.contains("保婴村"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        query_text(&b, "SELECT COUNT(*) || ':' || MAX(hash) FROM change_log"),
+        before
+    );
+    // Its own village's households still import, and sync.
+    import_households(
+        &b,
+        &d.join("own2.json"),
+        &[household_of("BY-002", "保婴村", "341024", ID2)],
+    );
+    sync(&b, &cty, &d.join("b1.bangfu"));
+    assert_eq!(query_i64(&cty.db, "SELECT COUNT(*) FROM households"), 2);
 }

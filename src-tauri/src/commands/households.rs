@@ -73,6 +73,13 @@ pub fn save_household(state: State<AppState>, household: Value) -> Result<String
         return Err(CommandError::form("有填写错误，未保存", problems));
     }
     with_store(&state, |store| {
+        let outside = bangfu::sync::device::households_outside_village(
+            store,
+            std::slice::from_ref(&parsed.household),
+        )?;
+        if !outside.is_empty() {
+            return Err(CommandError::form("这一户不是本村的，未保存", outside));
+        }
         store.write(|tx| tx.save_household(&parsed.household))?;
         reindex(&state, store)?;
         Ok(parsed.household.id.clone())
