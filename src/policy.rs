@@ -317,7 +317,12 @@ fn toml_message(text: &str, e: &toml::de::Error) -> String {
                 .chars()
                 .count()
                 + 1;
-            format!("第 {line} 行第 {column} 列：")
+            let source: String = (text.lines().nth(line - 1).unwrap_or_default().trim())
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(80)
+                .collect();
+            format!("第 {line} 行第 {column} 列（{source}）：")
         }
         None => String::new(),
     };
