@@ -63,6 +63,25 @@ pub enum AttachError {
     BadLink(String),
 }
 
+/// For a PDF just attached: why its pages cannot be printed with the
+/// dossier, if they cannot (a damaged, empty or encrypted file). The file is
+/// kept — the paper may still be read on screen — and the caseworker is told
+/// to scan it again.
+pub fn pdf_warning(store: &Store, a: &Attachment) -> Result<Option<String>, StoreError> {
+    if a.is_image() {
+        return Ok(None);
+    }
+    let Some(bytes) = store.blob(&a.sha256)? else {
+        return Ok(None);
+    };
+    Ok(crate::pdf::appendable_pages(&bytes).err().map(|why| {
+        format!(
+            "PDF“{}”的页面无法读取（{why}）：已保存，但打印档案时无法附上，请重新扫描或重新导出 PDF 后再添加",
+            a.original_name
+        )
+    }))
+}
+
 /// Attaches the file at `path` to a household. Returns the attachment and
 /// whether its bytes were new to the store (the same photo imported twice is
 /// kept once).

@@ -116,6 +116,9 @@ pub(super) fn attach(db: &Path, a: &AttachArgs) -> CliResult {
         },
         att.id
     );
+    if let Some(warning) = bangfu::attach::pdf_warning(&store, &att)? {
+        eprintln!("警告：{warning}");
+    }
     Ok(())
 }
 

@@ -378,7 +378,7 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
     let attach = |file: &Path, extra: &[&str]| {
         let mut args = vec!["attach", "--household", "BY-005", p(file)];
         args.extend_from_slice(extra);
-        run(&db, &args).ok();
+        run(&db, &args).ok()
     };
     attach(
         &house,
@@ -406,10 +406,17 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
             "李志刚",
         ],
     );
-    attach(&pdf, &["--kind", "application", "--caption", "低保申请书"]);
-    attach(
+    let r = attach(&pdf, &["--kind", "application", "--caption", "低保申请书"]);
+    assert!(!r.stderr.contains("警告"), "{}", r.stderr);
+    // A PDF whose pages cannot be read is kept, with a warning at once.
+    let r = attach(
         &broken,
         &["--kind", "review_record", "--caption", "评议记录"],
+    );
+    assert!(
+        r.stderr.contains("警告") && r.stderr.contains("无法附上"),
+        "{}",
+        r.stderr
     );
 
     let plain = d.join("plain.pdf");

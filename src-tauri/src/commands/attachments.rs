@@ -87,6 +87,9 @@ pub fn add_attachment(state: State<AppState>, add: AddAttachment) -> Result<Stri
     with_store(&state, |store| {
         let (a, fresh) = attach_file(store, Path::new(add.path.trim()), &new, today())
             .map_err(|e| CommandError::new(e.to_string()))?;
+        if let Some(warning) = bangfu::attach::pdf_warning(store, &a)? {
+            return Ok(format!("已添加{}，但{warning}", a.kind.zh()));
+        }
         Ok(if fresh {
             format!("已添加{}：{}", a.kind.zh(), a.original_name)
         } else {
