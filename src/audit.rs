@@ -12,6 +12,7 @@ use crate::dates::add_months;
 use crate::decisions::evaluate_households;
 use crate::engine::Class;
 use crate::id_number::mask_id_number;
+use crate::model::Household;
 use crate::money::format_amount;
 use crate::policy::PolicySet;
 use crate::store::{Result, Store, StoreError};
@@ -82,20 +83,22 @@ pub fn audit(
     policies: &PolicySet,
     today: NaiveDate,
 ) -> std::result::Result<Vec<Finding>, crate::decisions::EvalStoreError> {
-    let policy = policies.in_force(today)?;
     let households = store.households()?;
-    let decisions: HashMap<String, _> = store
-        .latest_decisions()?
-        .into_iter()
-        .map(|d| (d.code.clone(), d))
-        .collect();
-    let staff = staff_list(store)?;
-    let staff_ids: HashSet<&str> = staff.iter().map(|s| s.id_number.as_str()).collect();
-    let staff_names: HashSet<&str> = staff.iter().map(|s| s.name.as_str()).collect();
-    let mut findings = Vec::new();
+    let mut findings = duplicate_id_numbers(&households);
+    findings.extend(unregistered_cadre_relatives(
+        &households,
+        &staff_list(store)?,
+    ));
+    findings.extend(decision_checks(store, &households, policies, today)?);
+    findings.sort_by(|a, b| (&a.household, a.rule).cmp(&(&b.household, b.rule)));
+    Ok(findings)
+}
 
+/// One ID number in the cohabiting members of more than one household.
+fn duplicate_id_numbers(households: &[Household]) -> Vec<Finding> {
+    let mut findings = Vec::new();
     let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
-    for h in &households {
+    for h in households {
         for (_, m) in h.cohabiting() {
             if let Some(id) = m.id_number.as_deref() {
                 holders.entry(id).or_default().push(&h.id);
@@ -118,7 +121,15 @@ pub fn audit(
             }
         }
     }
+    findings
+}
 
+/// Households with a member, or a legal supporter, on the village staff
+/// list, without the 近亲属 record.
+fn unregistered_cadre_relatives(households: &[Household], staff: &[StaffMember]) -> Vec<Finding> {
+    let staff_ids: HashSet<&str> = staff.iter().map(|s| s.id_number.as_str()).collect();
+    let staff_names: HashSet<&str> = staff.iter().map(|s| s.name.as_str()).collect();
+    let mut findings = Vec::new();
     for h in households.iter().filter(|h| !h.cadre_relative) {
         let staff_here: Vec<&str> = h
             .members
@@ -148,9 +159,26 @@ pub fn audit(
             });
         }
     }
+    findings
+}
 
+/// Against each household's latest saved decision: paid without a recent
+/// visit, a decision past its review, an amount the current policy changes.
+fn decision_checks(
+    store: &Store,
+    households: &[Household],
+    policies: &PolicySet,
+    today: NaiveDate,
+) -> std::result::Result<Vec<Finding>, crate::decisions::EvalStoreError> {
+    let policy = policies.in_force(today)?;
+    let decisions: HashMap<String, _> = store
+        .latest_decisions()?
+        .into_iter()
+        .map(|d| (d.code.clone(), d))
+        .collect();
+    let mut findings = Vec::new();
     let last_visits = store.last_visit_dates()?;
-    let report = evaluate_households(&households, policies, today)?;
+    let report = evaluate_households(households, policies, today)?;
     for (h, fresh) in households.iter().zip(&report.results) {
         let Some(stored) = decisions.get(&h.id) else {
             continue;
@@ -208,6 +236,5 @@ pub fn audit(
             });
         }
     }
-    findings.sort_by(|a, b| (&a.household, a.rule).cmp(&(&b.household, b.rule)));
     Ok(findings)
 }
