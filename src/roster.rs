@@ -663,33 +663,9 @@ fn member_json(
         }
         None => err("是否重病", format!("“{}”应为是或否", cell("是否重病"))),
     }
-    let kind_text = cell("残疾类别").trim_end_matches("残疾");
-    let grade_text = cell("残疾等级");
-    if has("残疾类别") && kind_text.is_empty() && grade_text.is_empty() {
-        m.insert("disability".into(), Value::Null);
-    } else if !kind_text.is_empty() || !grade_text.is_empty() {
-        let kind = DisabilityKind::from_code_or_zh(kind_text);
-        let grade = match grade_text.trim_end_matches('级') {
-            "1" | "一" => Some(1),
-            "2" | "二" => Some(2),
-            "3" | "三" => Some(3),
-            "4" | "四" => Some(4),
-            _ => None,
-        };
-        match (kind, grade) {
-            (Some(kind), Some(grade)) => {
-                let mut d = json!({"grade": grade, "kind": kind.code()});
-                if !cell("残疾证号").is_empty() {
-                    d["certificate"] = json!(cell("残疾证号"));
-                }
-                m.insert("disability".into(), d);
-            }
-            (None, _) => err(
-                "残疾类别",
-                format!("“{}”不是已知的残疾类别", cell("残疾类别")),
-            ),
-            (_, None) => err("残疾等级", format!("“{grade_text}”应为1至4级")),
-        }
+    let columns = [cell("残疾类别"), cell("残疾等级"), cell("残疾证号")];
+    if let Some(d) = disability_json(columns, has("残疾类别"), &mut err) {
+        m.insert("disability".into(), d);
     }
     let ability = |text: &str| match text {
         "" | "完全" | "有" | "健全" | "完全自理" | "自理" => Some(Ability::Full),
@@ -725,4 +701,47 @@ fn member_json(
         m.insert("incomes".into(), json!(incomes));
     }
     Value::Object(m)
+}
+
+/// The `disability` of a member's row from its 残疾类别, 残疾等级 and 残疾证号
+/// cells: `null` for empty cells, the kind and grade (and certificate) when
+/// given, `None` (nothing to set) when the columns are absent or wrong — the
+/// problem then goes to `err`.
+fn disability_json(
+    [kind_cell, grade_text, certificate]: [&str; 3],
+    has_column: bool,
+    err: &mut dyn FnMut(&str, String),
+) -> Option<Value> {
+    let kind_text = kind_cell.trim_end_matches("残疾");
+    if has_column && kind_text.is_empty() && grade_text.is_empty() {
+        return Some(Value::Null);
+    }
+    if kind_text.is_empty() && grade_text.is_empty() {
+        return None;
+    }
+    let kind = DisabilityKind::from_code_or_zh(kind_text);
+    let grade = match grade_text.trim_end_matches('级') {
+        "1" | "一" => Some(1),
+        "2" | "二" => Some(2),
+        "3" | "三" => Some(3),
+        "4" | "四" => Some(4),
+        _ => None,
+    };
+    match (kind, grade) {
+        (Some(kind), Some(grade)) => {
+            let mut d = json!({"grade": grade, "kind": kind.code()});
+            if !certificate.is_empty() {
+                d["certificate"] = json!(certificate);
+            }
+            Some(d)
+        }
+        (None, _) => {
+            err("残疾类别", format!("“{kind_cell}”不是已知的残疾类别"));
+            None
+        }
+        (_, None) => {
+            err("残疾等级", format!("“{grade_text}”应为1至4级"));
+            None
+        }
+    }
 }
