@@ -9,6 +9,7 @@
 //! are in [`crate::attach`].
 
 pub mod media;
+mod sniff;
 
 use chrono::NaiveDate;
 use serde::Serialize;
