@@ -138,16 +138,50 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
     drop(store);
 
     // 2. Ten devices, ten bundles each of ~1,000 entries: new households, then edits.
+    let (bundles, bundle_entries, bundle_bytes) =
+        ten_devices(&dir, &mut county_store, &county_file, &to)?;
+    notes.push(format!(
+        "county import: {} bundles, {bundle_entries} entries, {:.1} MB, {:.0} bytes per entry",
+        bundles.len(),
+        bundle_bytes as f64 / 1e6,
+        bundle_bytes as f64 / bundle_entries.max(1) as f64
+    ));
+    drop(county_store);
+
+    // 3. Bytes per household change.
+    notes.extend(bytes_per_change(&dir, &county_file, &to)?);
+
+    Ok(Prepared {
+        export_db,
+        export_out: dir.join("export-10k.bangfu"),
+        export_entries: export_entries as usize,
+        county_db,
+        bundles,
+        bundle_entries,
+        ack_dir: dir.join("acks"),
+        notes,
+    })
+}
+
+/// Ten devices, registered at the county, each exporting ten bundles of
+/// about 1,000 entries: new households, then edits. The bundles, their
+/// entries and bytes.
+fn ten_devices(
+    dir: &Path,
+    county_store: &mut Store,
+    county_file: &Path,
+    to: &dyn Fn() -> Result<Destination, String>,
+) -> Result<(Vec<PathBuf>, u64, u64), String> {
     let mut bundles = Vec::new();
     let mut bundle_entries = 0u64;
     let mut bundle_bytes = 0u64;
     for d in 0..10 {
         let name = format!("dev{d:02}");
-        let (db, mut store) = new_device(&dir, &name, &county_file)?;
+        let (db, mut store) = new_device(dir, &name, county_file)?;
         let reg = dir.join(format!("{name}.reg"));
         let dev = device::load(&store, &db).map_err(s)?;
         dev.write_registration(&reg).map_err(s)?;
-        county::register_device(&mut county_store, &reg).map_err(s)?;
+        county::register_device(county_store, &reg).map_err(s)?;
         let pool = households(&format!("D{d:02}"), 2600, 0)?;
         let mut next = 0usize;
         let mut start = Start {
@@ -196,17 +230,18 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
             };
         }
     }
-    notes.push(format!(
-        "county import: {} bundles, {bundle_entries} entries, {:.1} MB, {:.0} bytes per entry",
-        bundles.len(),
-        bundle_bytes as f64 / 1e6,
-        bundle_bytes as f64 / bundle_entries.max(1) as f64
-    ));
-    drop(county_store);
+    Ok((bundles, bundle_entries, bundle_bytes))
+}
 
-    // 3. Bytes per household change: 1,000 single-field edits (one entry each),
-    // and 1,000 new households (household, members, expenses rows).
-    let (db, mut store) = new_device(&dir, "bytes", &county_file)?;
+/// Bytes per household change: 1,000 new households (household, members,
+/// expenses rows), then 1,000 single-field edits (one entry each).
+fn bytes_per_change(
+    dir: &Path,
+    county_file: &Path,
+    to: &dyn Fn() -> Result<Destination, String>,
+) -> Result<Vec<String>, String> {
+    let mut notes = Vec::new();
+    let (db, mut store) = new_device(dir, "bytes", county_file)?;
     let dev = device::load(&store, &db).map_err(s)?;
     let sender = Sender {
         device_id: &dev.id,
@@ -258,15 +293,5 @@ pub fn prepare(work_dir: &Path) -> Result<Prepared, String> {
         m.entry_count,
         m.plain_bytes
     ));
-
-    Ok(Prepared {
-        export_db,
-        export_out: dir.join("export-10k.bangfu"),
-        export_entries: export_entries as usize,
-        county_db,
-        bundles,
-        bundle_entries,
-        ack_dir: dir.join("acks"),
-        notes,
-    })
+    Ok(notes)
 }
