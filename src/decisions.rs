@@ -43,7 +43,11 @@ pub fn evaluate_households(
         crate::engine::map_in_parallel(households, |h| evaluate(policy, h, &[], as_of, &shared))
             .into_iter()
             .collect::<Result<_, _>>()?;
-    Ok(Report { as_of, results })
+    Ok(Report {
+        as_of,
+        results,
+        v2: policy.is_v2(),
+    })
 }
 
 /// Saves every result as the household's latest decision, in one transaction.

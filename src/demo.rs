@@ -325,7 +325,10 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                     members.extend([head, mother]);
                     temp_aid = Some(TempAidRequest {
                         requested: yuan(3000 + 1000 * rng.below(6) as i64),
-                        granted_this_year: yuan(1000 * rng.below(18) as i64),
+                        granted_this_year: Some(yuan(1000 * rng.below(18) as i64)),
+                        kind: TempAidKind::Expenditure,
+                        case_by_case: false,
+                        grants: None,
                     });
                     causes.push(HardshipCause::Disaster);
                 }
@@ -352,6 +355,7 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                 phone: Some(format!("13{:09}", rng.below(1_000_000_000))),
                 hardship_causes: causes,
                 cadre_relative: rng.chance(3),
+                last_visit: None,
             };
             out.push(casework(household, today, &mut rng));
         }

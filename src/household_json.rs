@@ -16,8 +16,12 @@ use crate::id_number::{parse_id_number, IdError};
 use crate::model::*;
 use crate::money::{parse_amount, AmountError};
 
-/// The `format` value of a household file.
+/// The `format` value of a v1 household file.
 pub const FORMAT: &str = "bangfu.household.v1";
+
+/// The `format` value of a v2 household file (v1 plus optional fields; a v1
+/// file is a valid v2 file).
+pub const FORMAT_V2: &str = "bangfu.household.v2";
 
 /// The error codes of spec §3 for bad data in a household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -115,7 +119,7 @@ pub enum FileError {
     #[error("不是有效的 JSON：{0}")]
     Json(#[from] serde_json::Error),
     /// Wrong or missing `format`.
-    #[error("format 应为 \"{FORMAT}\"，实际为 {0}")]
+    #[error("format 应为 \"{FORMAT}\" 或 \"{FORMAT_V2}\"，实际为 {0}")]
     Format(String),
     /// The structure is wrong at a place.
     #[error("{place}：{problem}")]
@@ -134,6 +138,19 @@ pub struct ParsedHousehold {
     pub household: Household,
     /// What was wrong; empty when the household is valid.
     pub errors: Vec<DataError>,
+    /// What was wrong in fields only v2 reads (supporters' figures,
+    /// `last_visit`, the 临时救助 register, a 特困 enrollment): a v1 policy
+    /// ignores those fields, and so these errors.
+    pub v2_errors: Vec<DataError>,
+}
+
+impl ParsedHousehold {
+    /// The errors that count under a policy of `v2` or not.
+    pub fn errors_for(&self, v2: bool) -> impl Iterator<Item = &DataError> {
+        self.errors
+            .iter()
+            .chain(self.v2_errors.iter().filter(move |_| v2))
+    }
 }
 
 /// Reads a `bangfu.household.v1` document.
@@ -152,7 +169,7 @@ pub fn parse_file(text: &str) -> Result<Vec<ParsedHousehold>, FileError> {
         (Err(e), None) => Err(FileError::Json(e)),
         (Ok((format, households)), None) => {
             match format.as_deref() {
-                Some(FORMAT) => {}
+                Some(FORMAT | FORMAT_V2) => {}
                 other => {
                     return Err(FileError::Format(
                         other.map_or("（缺失）".into(), |s| format!("\"{s}\"")),
@@ -172,7 +189,7 @@ pub fn parse_document(doc: &Value) -> Result<Vec<ParsedHousehold>, FileError> {
         .as_object()
         .ok_or_else(|| structure("$", "文件顶层应为 JSON 对象"))?;
     match obj.get("format").and_then(Value::as_str) {
-        Some(FORMAT) => {}
+        Some(FORMAT | FORMAT_V2) => {}
         other => {
             return Err(FileError::Format(
                 other.map_or("（缺失）".into(), |s| format!("\"{s}\"")),
@@ -297,6 +314,7 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
         }
     };
     let mut errors = Vec::new();
+    let mut v2_errors = Vec::new();
     let hukou = match obj
         .get("hukou")
         .and_then(Value::as_str)
@@ -312,7 +330,7 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
         Some(Value::Array(list)) => list
             .iter()
             .enumerate()
-            .map(|(i, m)| parse_member(m, i, &mut errors))
+            .map(|(i, m)| parse_member(m, i, &mut errors, &mut v2_errors))
             .collect(),
         _ => Vec::new(),
     };
@@ -340,24 +358,30 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
     let assets = parse_assets(obj.get("assets"), &mut errors);
     let enrollment = match obj.get("enrollment") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(parse_enrollment(v, &mut errors)),
+        Some(v) => Some(parse_enrollment(v, &mut errors, &mut v2_errors)),
     };
     let temp_aid = match obj.get("temp_aid") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(TempAidRequest {
-            requested: amount(v.get("requested"), None, &mut errors),
-            granted_this_year: match v.get("granted_this_year") {
-                None => Decimal::ZERO,
-                present => amount(present, None, &mut errors),
-            },
-        }),
+        Some(v) => Some(parse_temp_aid(v, &mut errors, &mut v2_errors)),
+    };
+    let last_visit = match obj.get("last_visit") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let date = v.as_str().and_then(parse_iso_date);
+            if date.is_none() {
+                v2_errors.push(DataError::field(None, "last_visit"));
+            }
+            date
+        }
     };
     let hardship_causes = list_of(obj.get("hardship_causes"))
         .iter()
         .filter_map(|c| c.as_str().and_then(HardshipCause::from_code_or_zh))
         .collect();
-    errors.sort();
-    errors.dedup();
+    for list in [&mut errors, &mut v2_errors] {
+        list.sort();
+        list.dedup();
+    }
     Ok(ParsedHousehold {
         household: Household {
             id,
@@ -377,8 +401,10 @@ pub fn parse_household(value: &Value, index: usize) -> Result<ParsedHousehold, F
                 .get("cadre_relative")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            last_visit,
         },
         errors,
+        v2_errors,
     })
 }
 
@@ -423,7 +449,12 @@ fn ability(
     }
 }
 
-fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Member {
+fn parse_member(
+    value: &Value,
+    index: usize,
+    errors: &mut Vec<DataError>,
+    v2_errors: &mut Vec<DataError>,
+) -> Member {
     let empty = Map::new();
     let obj = value.as_object().unwrap_or(&empty);
     let m = Some(index);
@@ -494,11 +525,7 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
     let supporters = match obj.get("supporters") {
         Some(Value::Array(list)) => Some(
             list.iter()
-                .map(|s| Supporter {
-                    name: text(s.get("name")).unwrap_or_default(),
-                    relation: text(s.get("relation")).unwrap_or_default(),
-                    capable: s.get("capable").and_then(Value::as_bool) == Some(true),
-                })
+                .map(|s| parse_supporter(s, index, v2_errors))
                 .collect(),
         ),
         _ => None,
@@ -540,6 +567,111 @@ fn parse_member(value: &Value, index: usize, errors: &mut Vec<DataError>) -> Mem
     }
 }
 
+/// Reads one supporter. `capable` is v1's (only `true` counts as a
+/// judgement of capable, `false` as not capable, anything else as none);
+/// the family figures are v2's.
+fn parse_supporter(value: &Value, member: usize, v2_errors: &mut Vec<DataError>) -> Supporter {
+    let m = Some(member);
+    let mut integer = |key: &str, valid: fn(u64) -> bool| match value.get(key) {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let n = v
+                .as_u64()
+                .filter(|n| valid(*n))
+                .and_then(|n| u32::try_from(n).ok());
+            if n.is_none() {
+                v2_errors.push(DataError::field(m, "supporters"));
+            }
+            n
+        }
+    };
+    let age = integer("age", |n| n <= 150);
+    let family_size = integer("family_size", |n| n >= 1);
+    let mut figure = |key: &str| match value.get(key) {
+        None | Some(Value::Null) => None,
+        present => Some(amount(present, m, v2_errors)),
+    };
+    let family_annual_income = figure("family_annual_income");
+    let family_financial_assets = figure("family_financial_assets");
+    Supporter {
+        name: text(value.get("name")).unwrap_or_default(),
+        relation: text(value.get("relation")).unwrap_or_default(),
+        capable: value.get("capable").and_then(Value::as_bool),
+        judgement_note: text(value.get("judgement_note")),
+        age,
+        family_size,
+        family_annual_income,
+        family_financial_assets,
+    }
+}
+
+/// Reads a 临时救助 request; its v2 fields' errors go to `v2_errors`.
+fn parse_temp_aid(
+    value: &Value,
+    errors: &mut Vec<DataError>,
+    v2_errors: &mut Vec<DataError>,
+) -> TempAidRequest {
+    let requested = amount(value.get("requested"), None, errors);
+    let granted_this_year = match value.get("granted_this_year") {
+        None => None,
+        present => Some(amount(present, None, errors)),
+    };
+    let bad = |v2_errors: &mut Vec<DataError>| v2_errors.push(DataError::field(None, "temp_aid"));
+    let kind = match value.get("kind") {
+        None | Some(Value::Null) => TempAidKind::default(),
+        Some(v) => v
+            .as_str()
+            .and_then(TempAidKind::from_code)
+            .unwrap_or_else(|| {
+                bad(v2_errors);
+                TempAidKind::default()
+            }),
+    };
+    let case_by_case = match value.get("case_by_case") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            bad(v2_errors);
+            false
+        }
+    };
+    let grants = match value.get("grants") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) => Some(
+            list.iter()
+                .filter_map(|g| {
+                    let date = g
+                        .get("date")
+                        .and_then(Value::as_str)
+                        .and_then(parse_iso_date);
+                    if date.is_none() {
+                        bad(v2_errors);
+                    }
+                    let amount = amount(g.get("amount"), None, v2_errors);
+                    Some(Grant {
+                        date: date?,
+                        amount,
+                    })
+                })
+                .collect(),
+        ),
+        Some(_) => {
+            bad(v2_errors);
+            None
+        }
+    };
+    if value.get("grants").is_some() && value.get("granted_this_year").is_some() {
+        bad(v2_errors);
+    }
+    TempAidRequest {
+        requested,
+        granted_this_year,
+        kind,
+        case_by_case,
+        grants,
+    }
+}
+
 fn check_member_ids(members: &[Member], errors: &mut Vec<DataError>) {
     let mut seen = HashSet::new();
     for (i, m) in members.iter().enumerate() {
@@ -567,14 +699,27 @@ fn parse_assets(value: Option<&Value>, errors: &mut Vec<DataError>) -> Assets {
     }
 }
 
-fn parse_enrollment(value: &Value, errors: &mut Vec<DataError>) -> Enrollment {
+/// Reads an enrollment. A 低保 enrollment's dates are checked as v1 says;
+/// a 特困 one's (`since`, `last_review`) as v2 says, and its amount may be
+/// left out.
+fn parse_enrollment(
+    value: &Value,
+    errors: &mut Vec<DataError>,
+    v2_errors: &mut Vec<DataError>,
+) -> Enrollment {
     let program = text(value.get("program")).unwrap_or_default();
     let mut date = |key: &str| match value.get(key) {
         None | Some(Value::Null) => None,
         Some(v) => {
             let parsed = v.as_str().and_then(parse_iso_date);
-            if parsed.is_none() && program == "dibao" {
-                errors.push(DataError::field(None, "enrollment"));
+            if parsed.is_none() {
+                match program.as_str() {
+                    "dibao" => errors.push(DataError::field(None, "enrollment")),
+                    "tekun" if key != "exceeded_since" => {
+                        v2_errors.push(DataError::field(None, "enrollment"))
+                    }
+                    _ => {}
+                }
             }
             parsed
         }
@@ -582,22 +727,52 @@ fn parse_enrollment(value: &Value, errors: &mut Vec<DataError>) -> Enrollment {
     let since = date("since");
     let last_review = date("last_review");
     let exceeded_since = date("exceeded_since");
+    let monthly_amount = match value.get("monthly_amount") {
+        None | Some(Value::Null) if program == "tekun" => Decimal::ZERO,
+        present => amount(present, None, errors),
+    };
     Enrollment {
         since,
         last_review,
         exceeded_since,
-        monthly_amount: amount(value.get("monthly_amount"), None, errors),
+        monthly_amount,
         class: text(value.get("class")),
         program,
     }
 }
 
-/// Writes households as a `bangfu.household.v1` document.
+/// Writes households as a household document: `bangfu.household.v1` when
+/// every household fits in it, else `bangfu.household.v2`, so that tools
+/// that know only v1 can still read what has nothing of v2.
 pub fn to_document<'a>(households: impl IntoIterator<Item = &'a Household>) -> Value {
+    let mut v2 = false;
+    let list: Vec<Value> = households
+        .into_iter()
+        .inspect(|h| v2 |= needs_v2(h))
+        .map(household_to_json)
+        .collect();
     json!({
-        "format": FORMAT,
-        "households": households.into_iter().map(household_to_json).collect::<Vec<_>>(),
+        "format": if v2 { FORMAT_V2 } else { FORMAT },
+        "households": list,
     })
+}
+
+/// Whether a household carries a field only `bangfu.household.v2` has.
+pub fn needs_v2(h: &Household) -> bool {
+    let supporter_figures = h.members.iter().any(|m| {
+        m.supporters.iter().flatten().any(|s| {
+            s.age.is_some()
+                || s.family_size.is_some()
+                || s.family_annual_income.is_some()
+                || s.family_financial_assets.is_some()
+        })
+    });
+    let register = h
+        .temp_aid
+        .as_ref()
+        .is_some_and(|t| t.grants.is_some() || t.case_by_case || t.kind != TempAidKind::default());
+    let tekun = h.enrollment.as_ref().is_some_and(Enrollment::is_tekun);
+    supporter_figures || register || tekun || h.last_visit.is_some()
 }
 
 /// The `household.v1` form of a part of the model (its serde form: the
@@ -644,6 +819,9 @@ pub fn household_to_json(h: &Household) -> Value {
     if h.cadre_relative {
         obj.insert("cadre_relative".into(), json!(true));
     }
+    if let Some(d) = h.last_visit {
+        obj.insert("last_visit".into(), json!(d.to_string()));
+    }
     Value::Object(obj)
 }
 
@@ -682,10 +860,15 @@ impl ParsedHousehold {
     /// and birth dates after today.
     pub fn problems(&self, today: chrono::NaiveDate) -> Vec<String> {
         let mut out: Vec<String> = self
-            .errors
-            .iter()
+            .errors_for(true)
             .map(|e| e.describe(&self.household.id))
             .collect();
+        if self.household.last_visit.is_some_and(|d| d > today) {
+            out.push(format!(
+                "户 {} 字段 last_visit：最近走访日期晚于今天",
+                self.household.id
+            ));
+        }
         for (i, m) in self.household.members.iter().enumerate() {
             if m.born().is_some_and(|b| b > today) {
                 out.push(format!(

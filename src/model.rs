@@ -165,14 +165,41 @@ pub struct Expense {
 }
 
 /// A legal supporter (法定赡养/抚养/扶养义务人), living with the household or not.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Capability is either recorded as a judgement (`capable`) or computed by
+/// the engine from the supporter's own family figures (rules v2 §1).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Supporter {
     /// Name.
     pub name: String,
     /// Relation to the member.
     pub relation: String,
-    /// Able to support; only an explicit `true` counts.
-    pub capable: bool,
+    /// The caseworker's judgement: able to support or not; `None` when not
+    /// judged (then the figures decide, and without them: not capable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capable: Option<bool>,
+    /// Why the judgement was made (free text, printed in the dossier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgement_note: Option<String>,
+    /// Age in completed years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<u32>,
+    /// Number of people in the supporter's own family (≥ 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_size: Option<u32>,
+    /// The supporter's family's income over the last 12 months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_annual_income: Option<Decimal>,
+    /// The supporter's family's financial assets (absent = 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_financial_assets: Option<Decimal>,
+}
+
+impl Supporter {
+    /// Whether the figures the engine needs to judge capability are there.
+    pub fn has_figures(&self) -> bool {
+        self.family_size.is_some() && self.family_annual_income.is_some()
+    }
 }
 
 /// The codes of a member's relation to the head, with their Chinese names
@@ -271,11 +298,12 @@ pub struct Assets {
 /// What the household already receives (在保).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Enrollment {
-    /// Program; only `"dibao"` is acted on in v1.
+    /// Program: `"dibao"` or `"tekun"` (others count as none).
     pub program: String,
     /// Since when.
     pub since: Option<NaiveDate>,
-    /// Current monthly payment, as recorded.
+    /// Current monthly payment, as recorded (zero when a 特困 enrollment
+    /// leaves it out).
     pub monthly_amount: Decimal,
     /// Class recorded at the last decision (`A`/`B`/`C`).
     pub class: Option<String>,
@@ -286,10 +314,34 @@ pub struct Enrollment {
 }
 
 impl Enrollment {
-    /// Whether this is a 低保 enrollment (others count as none).
+    /// Whether this is a 低保 enrollment.
     pub fn is_dibao(&self) -> bool {
         self.program == "dibao"
     }
+
+    /// Whether this is a 特困 enrollment.
+    pub fn is_tekun(&self) -> bool {
+        self.program == "tekun"
+    }
+}
+
+code_enum!(
+    /// Kind of 临时救助 request (支出型 when not said).
+    #[derive(Default)]
+    TempAidKind {
+        Emergency = "emergency" / "急难型",
+        #[default]
+        Expenditure = "expenditure" / "支出型",
+    }
+);
+
+/// One 临时救助 payment already made.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Grant {
+    /// Date paid.
+    pub date: NaiveDate,
+    /// Amount paid.
+    pub amount: Decimal,
 }
 
 /// A 临时救助 request.
@@ -297,8 +349,38 @@ impl Enrollment {
 pub struct TempAidRequest {
     /// Amount requested now.
     pub requested: Decimal,
-    /// Already granted this calendar year.
-    pub granted_this_year: Decimal,
+    /// Already granted this calendar year, as typed in a v1 file; `None`
+    /// when the payments are listed in `grants` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_this_year: Option<Decimal>,
+    /// 急难型 or 支出型.
+    #[serde(default, skip_serializing_if = "is_default_kind")]
+    pub kind: TempAidKind,
+    /// Decided 一事一议 (case by case, with the higher cap).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub case_by_case: bool,
+    /// Payments already made (the register), when kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<Grant>>,
+}
+
+fn is_default_kind(kind: &TempAidKind) -> bool {
+    *kind == TempAidKind::Expenditure
+}
+
+impl TempAidRequest {
+    /// Paid in the calendar year of `as_of`, on or before it: the sum of the
+    /// register's grants, or the typed figure of a v1 file.
+    pub fn granted_in_year_of(&self, as_of: NaiveDate) -> Option<Decimal> {
+        use chrono::Datelike;
+        match &self.grants {
+            Some(grants) => grants
+                .iter()
+                .filter(|g| g.date.year() == as_of.year() && g.date <= as_of)
+                .try_fold(Decimal::ZERO, |total, g| total.checked_add(g.amount)),
+            None => Some(self.granted_this_year.unwrap_or(Decimal::ZERO)),
+        }
+    }
 }
 
 /// A household in hardship.
@@ -332,6 +414,8 @@ pub struct Household {
     pub hardship_causes: Vec<HardshipCause>,
     /// 近亲属备案: a member is a close relative of village staff or a caseworker.
     pub cadre_relative: bool,
+    /// Date of the last home visit (入户走访), when known.
+    pub last_visit: Option<NaiveDate>,
 }
 
 impl Household {

@@ -169,7 +169,7 @@ fn write_dossier(doc: &mut Document, file: &CaseFile, printed: NaiveDate, option
     write_cover(doc, file, printed);
     write_members(doc, file, printed);
     write_incomes(doc, file);
-    write_assets(doc, file);
+    write_assets(doc, file, printed);
     doc.heading("四、资格认定");
     write_decision(doc, file);
     write_measures(doc, file);
@@ -311,7 +311,7 @@ fn write_incomes(doc: &mut Document, file: &CaseFile) {
 }
 
 /// The dossier's assets, enrollment, 临时救助 request and house photos.
-fn write_assets(doc: &mut Document, file: &CaseFile) {
+fn write_assets(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
     let h = &file.household;
     doc.heading("三、家庭财产");
     doc.key_value(
@@ -358,7 +358,7 @@ fn write_assets(doc: &mut Document, file: &CaseFile) {
             format!(
                 "申请{}元，本年已获{}元",
                 format_amount(t.requested),
-                format_amount(t.granted_this_year)
+                format_amount(t.granted_in_year_of(printed).unwrap_or_default())
             ),
         );
     }

@@ -17,6 +17,7 @@ pub fn program_zh(status: Status) -> &'static str {
         Status::Dibao => "最低生活保障",
         Status::GradualExit => "低保（渐退期）",
         Status::Tekun => "特困人员供养",
+        Status::Orphan => "孤儿基本生活保障",
         Status::Marginal => "低保边缘",
         Status::LowIncome => "低收入",
         Status::Ineligible => "不符合救助条件",

@@ -1,4 +1,7 @@
-//! `bangfu.eval.v1`: what an evaluation decides, and how it is written out.
+//! `bangfu.eval.v1` and `.v2`: what an evaluation decides, and how it is
+//! written out (v2's fields only under a v2 policy).
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -8,8 +11,11 @@ use serde::Serialize;
 use crate::household_json::DataError;
 use crate::money::format_amount;
 
-/// The `format` value of a results file.
+/// The `format` value of a results file under a v1 policy.
 pub const FORMAT: &str = "bangfu.eval.v1";
+
+/// The `format` value of a results file under a v2 policy.
+pub const FORMAT_V2: &str = "bangfu.eval.v2";
 
 /// A household's status after evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -25,8 +31,10 @@ pub enum Status {
     LowIncome,
     /// Not eligible for any program.
     Ineligible,
-    /// Every cohabiting member is 特困.
+    /// Every cohabiting member is 特困 (or 孤儿, at least one 特困).
     Tekun,
+    /// Every cohabiting member is a 孤儿 (v2).
+    Orphan,
     /// The data is bad; see the errors.
     Invalid,
 }
@@ -40,6 +48,7 @@ impl Status {
         Status::LowIncome,
         Status::Ineligible,
         Status::Tekun,
+        Status::Orphan,
         Status::Invalid,
     ];
 
@@ -52,6 +61,7 @@ impl Status {
             Status::LowIncome => "低收入",
             Status::Ineligible => "不符合",
             Status::Tekun => "特困",
+            Status::Orphan => "孤儿",
             Status::Invalid => "数据有误",
         }
     }
@@ -65,23 +75,14 @@ impl Status {
             Status::LowIncome => "low_income",
             Status::Ineligible => "ineligible",
             Status::Tekun => "tekun",
+            Status::Orphan => "orphan",
             Status::Invalid => "invalid",
         }
     }
 
     /// Parses a file code.
     pub fn from_code(code: &str) -> Option<Status> {
-        [
-            Status::Dibao,
-            Status::GradualExit,
-            Status::Marginal,
-            Status::LowIncome,
-            Status::Ineligible,
-            Status::Tekun,
-            Status::Invalid,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        Status::ALL.iter().copied().find(|s| s.code() == code)
     }
 }
 
@@ -96,7 +97,7 @@ pub enum Class {
     A,
 }
 
-/// Result codes of spec §4.
+/// Result codes of spec v1 §4 and v2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[allow(missing_docs)]
@@ -116,6 +117,15 @@ pub enum Code {
     TempAidCountyApproval,
     DuplicateIdNumber,
     MinBenefitApplied,
+    SupporterNotAssessed,
+    OrphanAllowance,
+    SevereMemberFullStandard,
+    TempAidCaseByCase,
+    TempAidPrepay,
+    VisitOverdue,
+    DisabilityLivingSubsidy,
+    DisabilityCareSubsidy,
+    RigidExpenseHardship,
 }
 
 /// One sentence of explanation: what was decided, with the figures, and the policy key applied.
@@ -127,6 +137,20 @@ pub struct Reason {
     pub text: String,
     /// The policy key applied, when the step rests on one.
     pub policy_key: Option<&'static str>,
+    /// The provision the policy cites for that key (`《…》第五条`).
+    pub citation: Option<Arc<str>>,
+}
+
+impl Reason {
+    /// Where the step's rule comes from, for people: the cited provision,
+    /// else the policy key.
+    pub fn basis(&self) -> Option<String> {
+        match (&self.citation, self.policy_key) {
+            (Some(c), _) => Some(c.to_string()),
+            (None, Some(key)) => Some(key.to_owned()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Approval level for 临时救助.
@@ -135,6 +159,8 @@ pub struct Reason {
 pub enum ApprovalLevel {
     /// Nothing can be granted.
     None,
+    /// 先行救助: an emergency paid first and approved afterwards (v2).
+    Prepay,
     /// The township may approve alone.
     Township,
     /// The county must approve.
@@ -152,7 +178,7 @@ pub struct TempAidOutcome {
 }
 
 /// Per-member outcome, for each cohabiting member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberOutcome {
     /// Position in the input `members` list.
     pub index: usize,
@@ -161,13 +187,41 @@ pub struct MemberOutcome {
     /// Supported as 特困.
     pub tekun: bool,
     /// 特困 monthly support.
-    #[serde(with = "crate::money::serde_amount")]
     pub tekun_benefit: Decimal,
     /// 单人保 granted.
     pub single_person_dibao: bool,
     /// 单人保 monthly amount.
-    #[serde(with = "crate::money::serde_amount")]
     pub single_person_benefit: Decimal,
+    /// Draws 孤儿基本生活保障 (v2).
+    pub orphan: bool,
+    /// 孤儿基本生活保障 per month.
+    pub orphan_benefit: Decimal,
+    /// 困难残疾人生活补贴 per month (v2).
+    pub living_subsidy: Decimal,
+    /// 重度残疾人护理补贴 per month (v2).
+    pub care_subsidy: Decimal,
+}
+
+/// A member's outcome as written in a results file of an edition.
+struct MemberOut<'a>(&'a MemberOutcome, bool);
+impl Serialize for MemberOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (o, v2) = (self.0, self.1);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("index", &o.index)?;
+        m.serialize_entry("class", &o.class)?;
+        m.serialize_entry("tekun", &o.tekun)?;
+        m.serialize_entry("tekun_benefit", &Money(o.tekun_benefit))?;
+        m.serialize_entry("single_person_dibao", &o.single_person_dibao)?;
+        m.serialize_entry("single_person_benefit", &Money(o.single_person_benefit))?;
+        if v2 {
+            m.serialize_entry("orphan", &o.orphan)?;
+            m.serialize_entry("orphan_benefit", &Money(o.orphan_benefit))?;
+            m.serialize_entry("living_subsidy", &Money(o.living_subsidy))?;
+            m.serialize_entry("care_subsidy", &Money(o.care_subsidy))?;
+        }
+        m.end()
+    }
 }
 
 /// The decision for a household whose data is valid.
@@ -183,9 +237,9 @@ pub struct Decision {
     pub monthly_benefit: Decimal,
     /// Highest member class of R (for `dibao` and `gradual_exit`).
     pub household_class: Option<Class>,
-    /// Next review date (for `dibao`).
+    /// Next review date (for `dibao`, and under v2 for `tekun`).
     pub next_review: Option<NaiveDate>,
-    /// Review overdue (for `dibao`).
+    /// Review overdue.
     pub review_overdue: bool,
     /// End of the 渐退期 (for `gradual_exit`).
     pub exit_at: Option<NaiveDate>,
@@ -195,10 +249,40 @@ pub struct Decision {
     pub members: Vec<MemberOutcome>,
     /// Household benefit plus every member's.
     pub total_monthly: Decimal,
+    /// Next home visit (v2), when a cadence applies.
+    pub next_visit: Option<NaiveDate>,
+    /// The visit is overdue (v2).
+    pub visit_overdue: bool,
+    /// 残疾人两项补贴 of every member per month (v2; not in `total_monthly`).
+    pub subsidies_monthly: Decimal,
     /// Codes, in the order the steps produced them.
     pub codes: Vec<Code>,
     /// Explanations.
     pub reasons: Vec<Reason>,
+}
+
+impl Decision {
+    /// A decision with nothing decided yet, for R of `household_size` members.
+    pub(super) fn empty(standard: Decimal, household_size: usize) -> Decision {
+        Decision {
+            standard,
+            household_size,
+            per_capita_income: None,
+            monthly_benefit: Decimal::ZERO,
+            household_class: None,
+            next_review: None,
+            review_overdue: false,
+            exit_at: None,
+            temp_aid: None,
+            members: Vec::new(),
+            total_monthly: Decimal::ZERO,
+            next_visit: None,
+            visit_overdue: false,
+            subsidies_monthly: Decimal::ZERO,
+            codes: Vec::new(),
+            reasons: Vec::new(),
+        }
+    }
 }
 
 /// One household's evaluation.
@@ -214,6 +298,8 @@ pub struct EvalResult {
     pub decision: Option<Decision>,
     /// Version of the policy applied.
     pub policy_version: String,
+    /// Whether that policy is v2 (the result is then written as `eval.v2`).
+    pub v2: bool,
 }
 
 impl EvalResult {
@@ -239,14 +325,17 @@ impl Serialize for Money {
     }
 }
 
-struct ReasonOut<'a>(&'a Reason, &'a str);
+struct ReasonOut<'a>(&'a Reason, &'a str, bool);
 impl Serialize for ReasonOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("code", &self.0.code)?;
         m.serialize_entry("text", &self.0.text)?;
         m.serialize_entry("policy_key", &self.0.policy_key)?;
         m.serialize_entry("policy_version", self.1)?;
+        if self.2 {
+            m.serialize_entry("citation", &self.0.citation.as_deref())?;
+        }
         m.end()
     }
 }
@@ -271,32 +360,40 @@ impl Serialize for EvalResult {
             m.serialize_entry("exit_at", &exit_at.to_string())?;
         }
         m.serialize_entry("temp_aid", &d.temp_aid)?;
-        m.serialize_entry("members", &d.members)?;
+        let members: Vec<_> = d.members.iter().map(|o| MemberOut(o, self.v2)).collect();
+        m.serialize_entry("members", &members)?;
         m.serialize_entry("total_monthly", &Money(d.total_monthly))?;
+        if self.v2 {
+            m.serialize_entry("next_visit", &d.next_visit.map(|n| n.to_string()))?;
+            m.serialize_entry("visit_overdue", &d.visit_overdue)?;
+            m.serialize_entry("subsidies_monthly", &Money(d.subsidies_monthly))?;
+        }
         m.serialize_entry("codes", &d.codes)?;
         let reasons: Vec<_> = d
             .reasons
             .iter()
-            .map(|r| ReasonOut(r, &self.policy_version))
+            .map(|r| ReasonOut(r, &self.policy_version, self.v2))
             .collect();
         m.serialize_entry("reasons", &reasons)?;
         m.end()
     }
 }
 
-/// A whole `bangfu.eval.v1` document.
+/// A whole results document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Evaluation date.
     pub as_of: NaiveDate,
     /// Results in input order.
     pub results: Vec<EvalResult>,
+    /// Written as `bangfu.eval.v2` (the policy in force is v2).
+    pub v2: bool,
 }
 
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("format", FORMAT)?;
+        m.serialize_entry("format", if self.v2 { FORMAT_V2 } else { FORMAT })?;
         m.serialize_entry("as_of", &self.as_of.to_string())?;
         m.serialize_entry("results", &self.results)?;
         m.end()

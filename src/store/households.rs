@@ -74,11 +74,44 @@ impl Tx<'_> {
                 ("temp_aid", opt_json(h.temp_aid.as_ref())),
                 ("hardship_causes", json(&h.hardship_causes)),
                 ("cadre_relative", flag(h.cadre_relative)),
+                (
+                    "last_visit",
+                    opt_text(
+                        self.recorded_last_visit(&household_id, h.last_visit)?
+                            .as_deref(),
+                    ),
+                ),
             ],
         )?;
         changed |= self.save_members(&household_id, &h.members)?;
         changed |= self.save_expenses(&household_id, &h.expenses)?;
         Ok(SaveOutcome { created, changed })
+    }
+
+    /// What the `last_visit` column should hold when a household is saved
+    /// with `given` as its last visit: the date itself when the recorded
+    /// visits do not already reach it, else what the column held (so that
+    /// saving a household as it was read changes nothing).
+    fn recorded_last_visit(
+        &self,
+        household_id: &str,
+        given: Option<chrono::NaiveDate>,
+    ) -> Result<Option<String>> {
+        let Some(given) = given else {
+            return Ok(None);
+        };
+        let (column, visited): (Option<String>, Option<String>) = self.conn().query_row(
+            "SELECT (SELECT last_visit FROM households WHERE id = ?1),
+                        (SELECT max(visit_date) FROM visits WHERE household_id = ?1 AND draft = 0)",
+            [household_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let given = given.to_string();
+        Ok(match visited {
+            // ISO dates compare as text.
+            Some(v) if given <= v => column,
+            _ => Some(given),
+        })
     }
 
     fn save_members(&self, household_id: &str, members: &[Member]) -> Result<bool> {
@@ -180,7 +213,10 @@ impl Loader<'_> {
         let mut expenses = self.expenses(filter, arg)?;
         let sql = format!(
             "SELECT id, code, region_code, village, grp, address, phone, hukou, financial, disqualifying,
-                    enrollment, temp_aid, hardship_causes, cadre_relative
+                    enrollment, temp_aid, hardship_causes, cadre_relative,
+                    max(coalesce(h.last_visit, ''), coalesce(
+                        (SELECT max(visit_date) FROM visits v WHERE v.household_id = h.id AND v.draft = 0),
+                        ''))
              FROM households h WHERE {filter} ORDER BY code"
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -196,6 +232,7 @@ impl Loader<'_> {
             let enrollment: Option<String> = r.get(10)?;
             let temp_aid: Option<String> = r.get(11)?;
             let causes: String = r.get(12)?;
+            let last_visit: String = r.get(14)?;
             let h = Household {
                 members: members.remove(&id).unwrap_or_default(),
                 expenses: expenses.remove(&id).unwrap_or_default(),
@@ -217,6 +254,11 @@ impl Loader<'_> {
                     .transpose()?,
                 hardship_causes: from_json(&causes, &place("hardship_causes"))?,
                 cadre_relative: r.get(13)?,
+                // The last completed visit decides the next one (rules v2 §7).
+                last_visit: match last_visit.as_str() {
+                    "" => None,
+                    d => Some(parse_iso_date(d).ok_or_else(|| corrupt(&place("last_visit"), d))?),
+                },
                 id: code,
             };
             out.push((id, h));

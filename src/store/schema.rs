@@ -235,6 +235,11 @@ CREATE TABLE policies (
 -- imported before this column existed have none and count as the oldest.
 ALTER TABLE policies ADD COLUMN signed_at TEXT;
 "#,
+    r#"
+-- The last home visit as known before the visits were recorded here (from a
+-- household file or the paper records); the recorded visits count as well.
+ALTER TABLE households ADD COLUMN last_visit TEXT;
+"#,
 ];
 
 /// Schema version this program writes.

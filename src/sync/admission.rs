@@ -160,11 +160,15 @@ pub fn household_problems(
         StoreError::Corrupt { place, problem } => Ok(vec![format!("{place} 无法读取：{problem}")]),
         other => Err(other),
     };
-    let household = match records.household_by_record_id(id) {
+    let mut household = match records.household_by_record_id(id) {
         Ok(None) => return Ok(None),
         Ok(Some(h)) => h,
         Err(e) => return unreadable(e).map(Some),
     };
+    // A visit dated after the county's today (a laptop's clock ahead) is the
+    // visit's own matter, checked with the visit; it does not make the
+    // household's data wrong.
+    household.last_visit = household.last_visit.filter(|d| *d <= today);
     let json = crate::household_json::household_to_json(&household);
     let mut problems = match crate::household_json::parse_household(&json, 0) {
         Ok(mut parsed) => {

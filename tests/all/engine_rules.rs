@@ -2553,7 +2553,7 @@ fn duplicate_household_id_is_a_file_error() {
 
 #[test]
 fn wrong_format_is_a_file_error() {
-    let text = json!({"format": "bangfu.household.v2", "households": []}).to_string();
+    let text = json!({"format": "bangfu.household.v3", "households": []}).to_string();
     assert!(parse_file(&text).is_err());
     let text = json!({"households": []}).to_string();
     assert!(parse_file(&text).is_err());

@@ -1,5 +1,6 @@
-//! The public golden cases in ../shared/cases/public must match exactly
-//! (every field but the free-text `reasons`).
+//! The public golden cases in ../shared/cases/public (rules v1) and
+//! ../shared/cases/public-v2 must match exactly (every field but the
+//! free-text `reasons`).
 
 use std::path::Path;
 
@@ -9,11 +10,21 @@ use bangfu::policy::{Policy, PolicySet};
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::support::PUBLIC_CASES;
+use crate::support::{PUBLIC_CASES, PUBLIC_CASES_V2};
 
 #[test]
 fn public_cases_match_expected_exactly() {
-    let dir = Path::new(PUBLIC_CASES);
+    cases_match(PUBLIC_CASES);
+}
+
+#[test]
+fn public_v2_cases_match_expected_exactly() {
+    cases_match(PUBLIC_CASES_V2);
+}
+
+/// Evaluates the cases of `dir` and compares every field with `expected.json`.
+fn cases_match(dir: &str) {
+    let dir = Path::new(dir);
     let policy_text =
         std::fs::read_to_string(dir.join("policy.toml")).expect("policy.toml beside the project");
     let policy = Policy::from_toml(&policy_text, "policy.toml").expect("valid policy");

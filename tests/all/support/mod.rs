@@ -31,6 +31,9 @@ pub const ROSTER_EXAMPLE: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/roster-example.csv");
 /// The public golden cases beside the project (`../shared/cases/public`).
 pub const PUBLIC_CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/cases/public");
+/// The public cases of rules v2.
+pub const PUBLIC_CASES_V2: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/cases/public-v2");
 /// The public cases' households (`bangfu.household.v1`).
 pub const PUBLIC_HOUSEHOLDS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

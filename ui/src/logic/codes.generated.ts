@@ -9,6 +9,7 @@ export const statuses: [string, string][] = [
   ['low_income', '低收入'],
   ['ineligible', '不符合'],
   ['tekun', '特困'],
+  ['orphan', '孤儿'],
   ['invalid', '数据有误'],
 ]
 

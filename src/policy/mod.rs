@@ -1,4 +1,5 @@
-//! `bangfu.policy.v1`: one version of one county's parameters, read from TOML.
+//! `bangfu.policy.v1` and `.v2`: one version of one county's parameters,
+//! read from TOML.
 //!
 //! Every number the rules use lives here, never in code. The loader is strict:
 //! an unknown or missing key, a TOML float where an exact decimal is needed,
@@ -11,8 +12,21 @@ use serde::{Deserialize, Deserializer};
 
 use crate::model::{Ability, ExpenseKind, Hukou, IncomeKind};
 
-/// The `format` value of a policy file.
+mod check;
+mod ranges;
+mod toml_error;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use ranges::{range_of, Range, RANGES};
+use toml_error::toml_message;
+
+/// The `format` value of a v1 policy file.
 pub const FORMAT: &str = "bangfu.policy.v1";
+
+/// The `format` value of a v2 policy file.
+pub const FORMAT_V2: &str = "bangfu.policy.v2";
 
 /// A decimal that must be written as a TOML string (`"1.5"`), never a float.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,10 +105,12 @@ impl Rounding {
     }
 }
 
-/// `[dibao]`: 最低生活保障 parameters.
+/// `[dibao]`: 最低生活保障 parameters. The `Option` keys are v2's: required
+/// in a v2 file, refused in a v1 file, and read through [`Policy`]'s methods,
+/// which give v1's behaviour when they are absent.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(missing_docs)] // each key is documented in spec §1
+#[allow(missing_docs)] // each key is documented in docs/policy-format.md
 pub struct Dibao {
     pub urban_standard_monthly: Dec,
     pub rural_standard_monthly: Dec,
@@ -114,6 +130,11 @@ pub struct Dibao {
     pub employment_cost_monthly: Dec,
     pub excluded_income_kinds: Vec<String>,
     pub deductible_expense_kinds: Vec<String>,
+    pub severe_member_full_standard: Option<bool>,
+    pub gradual_exit_ceiling: Option<ExitCeiling>,
+    pub gradual_exit_start: Option<ExitStart>,
+    pub single_person_scope: Option<SinglePersonScope>,
+    pub single_person_groups: Option<Vec<SinglePersonGroup>>,
 }
 
 /// `[tekun.care_monthly]`: 照料护理 by self-care ability.
@@ -126,7 +147,7 @@ pub struct CareMonthly {
     pub none: Dec,
 }
 
-/// `[tekun]`: 特困人员供养 parameters.
+/// `[tekun]`: 特困人员供养 parameters (the `Option` keys are v2's).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
@@ -135,15 +156,168 @@ pub struct Tekun {
     pub min_age: u32,
     pub max_child_age: u32,
     pub care_monthly: CareMonthly,
+    pub supporter_capable_multiplier: Option<Dec>,
+    pub supporter_exempt_age: Option<u32>,
+    pub supporter_exempt_asset_months: Option<u32>,
+    pub child_route: Option<ChildRoute>,
+    pub review_months: Option<u32>,
 }
 
-/// `[temp_aid]`: 临时救助 parameters.
+/// `[temp_aid]`: 临时救助 parameters (the `Option` keys are v2's).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct TempAid {
     pub annual_cap: Dec,
     pub township_limit: Dec,
+    pub case_by_case_cap: Option<Dec>,
+    pub prepay_limit: Option<Dec>,
+}
+
+/// `[orphan]` (v2): 孤儿基本生活保障.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Orphan {
+    pub monthly_allowance: Dec,
+    pub max_age: u32,
+}
+
+/// `[casework.visit_months]` (v2): home-visit cadence by status, in months;
+/// 0 = no visits on that ground.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct VisitMonths {
+    pub dibao: u32,
+    pub gradual_exit: u32,
+    pub tekun: u32,
+    pub marginal: u32,
+    pub low_income: u32,
+}
+
+/// `[casework]` (v2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Casework {
+    pub visit_months: VisitMonths,
+}
+
+/// `[disability_subsidies.care_monthly]` (v2): 重度残疾人护理补贴 by grade.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct DisabilityCareMonthly {
+    pub grade1: Dec,
+    pub grade2: Dec,
+    pub grade3_4_intellectual_mental: Dec,
+}
+
+/// `[disability_subsidies]` (v2): 残疾人两项补贴.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct DisabilitySubsidies {
+    pub living_monthly: Dec,
+    pub living_statuses: Vec<SubsidyStatus>,
+    pub care_monthly: DisabilityCareMonthly,
+}
+
+/// `[monitoring]` (v2): 刚性支出困难 monitoring.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Monitoring {
+    pub rigid_expense_share: Dec,
+}
+
+/// `tekun.child_route`: what a child without capable supporters draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChildRoute {
+    /// 特困, like an adult without work capacity (v1).
+    #[default]
+    Tekun,
+    /// 孤儿基本生活保障.
+    Orphan,
+}
+
+/// `dibao.gradual_exit_ceiling`: the income above which there is no 渐退.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitCeiling {
+    /// 渐退 only while PCI ≤ the 低收入 line (v1).
+    #[default]
+    LowIncome,
+    /// No income ceiling.
+    None,
+}
+
+/// `dibao.gradual_exit_start`: when the 渐退 period starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitStart {
+    /// On the day the income was first found above S (v1).
+    #[default]
+    FirstFinding,
+    /// On the first day of the following month (自认定次月起).
+    NextMonth,
+}
+
+/// `dibao.single_person_scope`: which households' members may draw 单人保.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinglePersonScope {
+    /// 低保边缘 households only (v1).
+    #[default]
+    Marginal,
+    /// Any household not in 低保 whose asset test passes.
+    NotDibao,
+}
+
+/// `dibao.single_person_groups`: who may draw 单人保.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinglePersonGroup {
+    /// 重度残疾.
+    SevereDisability,
+    /// 重病.
+    SeriousIllness,
+    /// 精神残疾, any grade.
+    MentalDisability,
+}
+
+/// A household status whose disabled members draw 困难残疾人生活补贴.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum SubsidyStatus {
+    Dibao,
+    GradualExit,
+    Marginal,
+    LowIncome,
+}
+
+impl SubsidyStatus {
+    /// The status code it names (`dibao`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            SubsidyStatus::Dibao => "dibao",
+            SubsidyStatus::GradualExit => "gradual_exit",
+            SubsidyStatus::Marginal => "marginal",
+            SubsidyStatus::LowIncome => "low_income",
+        }
+    }
+}
+
+/// The two editions of the policy format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Edition {
+    /// `bangfu.policy.v1`.
+    V1,
+    /// `bangfu.policy.v2`.
+    V2,
 }
 
 /// One policy version as written in the file.
@@ -160,12 +334,37 @@ pub struct Policy {
     pub dibao: Dibao,
     pub tekun: Tekun,
     pub temp_aid: TempAid,
+    pub orphan: Option<Orphan>,
+    pub casework: Option<Casework>,
+    pub disability_subsidies: Option<DisabilitySubsidies>,
+    pub monitoring: Option<Monitoring>,
+    /// Policy key → the provision it comes from (`《…》第五条`).
+    pub citations: Option<BTreeMap<String, Arc<str>>>,
+    /// v1 or v2, from `format`.
+    #[serde(skip, default = "v1")]
+    pub edition: Edition,
     /// Income kinds not counted, checked from `dibao.excluded_income_kinds`.
     #[serde(skip)]
     pub excluded: Vec<IncomeKind>,
     /// Expense kinds deducted, checked from `dibao.deductible_expense_kinds`.
     #[serde(skip)]
     pub deductible: Vec<ExpenseKind>,
+}
+
+fn v1() -> Edition {
+    Edition::V1
+}
+
+/// How a v2 policy judges a supporter's capability from the figures
+/// (`tekun.supporter_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupporterTest {
+    /// Capable when the family's monthly income per person ≥ this × S.
+    pub capable_multiplier: Decimal,
+    /// From this age …
+    pub exempt_age: u32,
+    /// … with family assets per person ≤ this many × S: not capable.
+    pub exempt_asset_months: u32,
 }
 
 /// A policy file that cannot be used.
@@ -211,237 +410,72 @@ pub enum PolicyError {
     },
 }
 
-/// The values a policy amount or multiplier may take: generous, but finite,
-/// so that a typo or a forged file cannot put an absurd figure (0.01 yuan,
-/// 10^9 yuan, 7×10^28) into every household's evaluation. The table is
-/// [`RANGES`]; `docs/policy-format.md` lists it for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Range {
-    /// Smallest value allowed (inclusive).
-    pub min: Decimal,
-    /// Largest value allowed (inclusive).
-    pub max: Decimal,
-    /// Unit named in messages (`元/人/月`, `倍`, empty for a fraction).
-    pub unit: &'static str,
-}
-
-impl Range {
-    /// Whether `value` lies in the range.
-    pub fn contains(&self, value: Decimal) -> bool {
-        self.min <= value && value <= self.max
-    }
-
-    /// The Chinese description of `value` being out of the range.
-    pub fn problem(&self, value: Decimal) -> String {
-        format!(
-            "的值 {value} 不在允许范围内：应在 {} 到 {}{} 之间",
-            self.min, self.max, self.unit
-        )
-    }
-}
-
-const fn range(min: u32, max: u32, unit: &'static str) -> Range {
-    Range {
-        min: Decimal::from_parts(min, 0, 0, false, 0),
-        max: Decimal::from_parts(max, 0, 0, false, 0),
-        unit,
-    }
-}
-
-/// The allowed range of each amount and multiplier of a policy, by key.
-///
-/// Standards: the lowest monthly 低保 standard in China is about 400 yuan
-/// (2024) and the highest about 1,500; 100 to 5,000 leaves room for decades
-/// of change. Multipliers: 低保边缘 and 低收入 lines are 1.5 to 2 × S in
-/// practice; 特困 basic living is at least 1.3 × S by national rule.
-pub const RANGES: &[(&str, Range)] = &[
-    (
-        "dibao.urban_standard_monthly",
-        range(100, 5_000, " 元/人/月"),
-    ),
-    (
-        "dibao.rural_standard_monthly",
-        range(100, 5_000, " 元/人/月"),
-    ),
-    ("dibao.min_household_benefit", range(0, 1_000, " 元/户/月")),
-    ("dibao.marginal_multiplier", range(1, 5, " 倍")),
-    ("dibao.low_income_multiplier", range(1, 5, " 倍")),
-    ("dibao.class_a_uplift", range(0, 1, "")),
-    ("dibao.class_b_uplift", range(0, 1, "")),
-    (
-        "dibao.employment_cost_monthly",
-        range(0, 2_000, " 元/人/月"),
-    ),
-    ("tekun.basic_multiplier", range(1, 5, " 倍")),
-    ("tekun.care_monthly.full", range(0, 5_000, " 元/人/月")),
-    ("tekun.care_monthly.partial", range(0, 5_000, " 元/人/月")),
-    ("tekun.care_monthly.none", range(0, 5_000, " 元/人/月")),
-    ("temp_aid.annual_cap", range(0, 500_000, " 元/户/年")),
-    ("temp_aid.township_limit", range(0, 500_000, " 元")),
-];
-
-/// The allowed range of the policy amount or multiplier `key`.
-pub fn range_of(key: &str) -> Option<Range> {
-    RANGES.iter().find(|(k, _)| *k == key).map(|(_, r)| *r)
-}
-
-/// A TOML error in Chinese: where (line and column), what, and the
-/// parser's own words in brackets for a maintainer.
-fn toml_message(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().trim();
-    let quoted = |m: &str| m.split('`').nth(1).unwrap_or_default().to_owned();
-    let what = if message.starts_with("unknown field") {
-        format!("不认识的键“{}”", quoted(message))
-    } else if message.starts_with("missing field") {
-        format!("缺少键“{}”", quoted(message))
-    } else if message.starts_with("invalid type") {
-        "值的类型不对（例如金额须写成带引号的 \"600.00\"）".to_owned()
-    } else if message.contains("out of range")
-        || message.contains("too large")
-        || message.starts_with("invalid value")
-    {
-        "数值超出范围或取值不对".to_owned()
-    } else if message.starts_with("duplicate key") {
-        "同一个键写了两次".to_owned()
-    } else {
-        "格式不对，不是有效的 TOML".to_owned()
-    };
-    let place = match e.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before
-                .rsplit('\n')
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .count()
-                + 1;
-            let source: String = (text.lines().nth(line - 1).unwrap_or_default().trim())
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(80)
-                .collect();
-            format!("第 {line} 行第 {column} 列（{source}）：")
-        }
-        None => String::new(),
-    };
-    format!("{place}{what}（{message}）")
-}
-
 impl Policy {
     /// Parses and checks one policy file; `source_name` labels errors.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Policy, PolicyError> {
-        let mut p: Policy = toml::from_str(text).map_err(|e| PolicyError::Parse {
+        let parse_error = |e: toml::de::Error| PolicyError::Parse {
             source_name: source_name.to_owned(),
             message: toml_message(text, &e),
-        })?;
-        p.check(source_name)?;
+        };
+        let mut p: Policy = toml::from_str(text).map_err(parse_error)?;
+        let table: toml::Table = toml::from_str(text).map_err(parse_error)?;
+        p.check(source_name, &table)?;
         Ok(p)
     }
 
-    fn check(&mut self, source_name: &str) -> Result<(), PolicyError> {
-        let fail = |key: &str, problem: &str| PolicyError::Value {
-            source_name: source_name.to_owned(),
-            key: key.to_owned(),
-            problem: problem.to_owned(),
-        };
-        if self.format != FORMAT {
-            return Err(fail("format", &format!("应为 \"{FORMAT}\"")));
-        }
-        if self.region_code.len() != 6 || !self.region_code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(fail("region_code", "应为6位数字的行政区划代码"));
-        }
-        if self.version.trim().is_empty() {
-            return Err(fail("version", "不能为空"));
-        }
-        let d = &self.dibao;
-        // Every amount and multiplier within what a real county could use
-        // (docs/policy-format.md): a typo or a forged file of 0.01 or 7e28
-        // is refused here, before any evaluation multiplies with it.
-        let ranged = [
-            ("dibao.urban_standard_monthly", d.urban_standard_monthly),
-            ("dibao.rural_standard_monthly", d.rural_standard_monthly),
-            ("dibao.min_household_benefit", d.min_household_benefit),
-            ("dibao.marginal_multiplier", d.marginal_multiplier),
-            ("dibao.low_income_multiplier", d.low_income_multiplier),
-            ("dibao.class_a_uplift", d.class_a_uplift),
-            ("dibao.class_b_uplift", d.class_b_uplift),
-            ("dibao.employment_cost_monthly", d.employment_cost_monthly),
-            ("tekun.basic_multiplier", self.tekun.basic_multiplier),
-            ("tekun.care_monthly.full", self.tekun.care_monthly.full),
-            (
-                "tekun.care_monthly.partial",
-                self.tekun.care_monthly.partial,
-            ),
-            ("tekun.care_monthly.none", self.tekun.care_monthly.none),
-            ("temp_aid.annual_cap", self.temp_aid.annual_cap),
-            ("temp_aid.township_limit", self.temp_aid.township_limit),
+    /// Whether this is a `bangfu.policy.v2` file.
+    pub fn is_v2(&self) -> bool {
+        self.edition == Edition::V2
+    }
+
+    /// How supporters are judged from their figures (v2); `None` under v1,
+    /// where only a recorded `capable` counts.
+    pub fn supporter_test(&self) -> Option<SupporterTest> {
+        let t = &self.tekun;
+        Some(SupporterTest {
+            capable_multiplier: t.supporter_capable_multiplier?.0,
+            exempt_age: t.supporter_exempt_age?,
+            exempt_asset_months: t.supporter_exempt_asset_months?,
+        })
+    }
+
+    /// `tekun.child_route` (v1: 特困).
+    pub fn child_route(&self) -> ChildRoute {
+        self.tekun.child_route.unwrap_or_default()
+    }
+
+    /// `dibao.severe_member_full_standard` (v1: false).
+    pub fn severe_member_full_standard(&self) -> bool {
+        self.dibao.severe_member_full_standard.unwrap_or(false)
+    }
+
+    /// `dibao.gradual_exit_ceiling` (v1: the 低收入 line).
+    pub fn gradual_exit_ceiling(&self) -> ExitCeiling {
+        self.dibao.gradual_exit_ceiling.unwrap_or_default()
+    }
+
+    /// `dibao.gradual_exit_start` (v1: the first finding).
+    pub fn gradual_exit_start(&self) -> ExitStart {
+        self.dibao.gradual_exit_start.unwrap_or_default()
+    }
+
+    /// `dibao.single_person_scope` (v1: 低保边缘 households).
+    pub fn single_person_scope(&self) -> SinglePersonScope {
+        self.dibao.single_person_scope.unwrap_or_default()
+    }
+
+    /// `dibao.single_person_groups` (v1: severe disability and serious illness).
+    pub fn single_person_groups(&self) -> &[SinglePersonGroup] {
+        const V1: &[SinglePersonGroup] = &[
+            SinglePersonGroup::SevereDisability,
+            SinglePersonGroup::SeriousIllness,
         ];
-        for (key, v) in ranged {
-            let Some(range) = range_of(key) else {
-                continue;
-            };
-            if !range.contains(v.0) {
-                return Err(fail(key, &range.problem(v.0)));
-            }
-        }
-        if d.low_income_multiplier.0 < d.marginal_multiplier.0 {
-            return Err(fail(
-                "dibao.low_income_multiplier",
-                "不能小于 dibao.marginal_multiplier",
-            ));
-        }
-        for (key, v) in [
-            ("dibao.review_months_ab", d.review_months_ab),
-            ("dibao.review_months_c", d.review_months_c),
-        ] {
-            if v == 0 {
-                return Err(fail(key, "至少为1个月"));
-            }
-        }
-        for (key, v) in [
-            ("dibao.class_a_min_age", d.class_a_min_age),
-            ("dibao.class_b_min_age", d.class_b_min_age),
-            ("dibao.class_b_max_child_age", d.class_b_max_child_age),
-            ("tekun.min_age", self.tekun.min_age),
-            ("tekun.max_child_age", self.tekun.max_child_age),
-        ] {
-            if v > 150 {
-                return Err(fail(key, "年龄不合理（应在0到150之间）"));
-            }
-        }
-        if d.gradual_exit_months > 120 || d.financial_asset_limit_months > 1200 {
-            return Err(fail(
-                "dibao.gradual_exit_months / financial_asset_limit_months",
-                "月数不合理",
-            ));
-        }
-        self.excluded = d
-            .excluded_income_kinds
-            .iter()
-            .map(|k| {
-                IncomeKind::from_code(k).ok_or_else(|| {
-                    fail(
-                        "dibao.excluded_income_kinds",
-                        &format!("含未知收入类型 \"{k}\""),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        self.deductible = d
-            .deductible_expense_kinds
-            .iter()
-            .map(|k| {
-                ExpenseKind::from_code(k).ok_or_else(|| {
-                    fail(
-                        "dibao.deductible_expense_kinds",
-                        &format!("含未知支出类型 \"{k}\""),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(())
+        self.dibao.single_person_groups.as_deref().unwrap_or(V1)
+    }
+
+    /// The provision `key` comes from, when the policy cites one.
+    pub fn citation(&self, key: &str) -> Option<&Arc<str>> {
+        self.citations.as_ref()?.get(key)
     }
 
     /// 低保标准 S for a hukou type, and the policy key it comes from.
@@ -510,7 +544,7 @@ impl PolicySet {
 }
 
 /// The default policy shipped with the program (the public example county).
-pub const DEFAULT_POLICY_TOML: &str = include_str!("../assets/policy-default.toml");
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../assets/policy-default.toml");
 
 #[cfg(test)]
 mod tests {
@@ -551,7 +585,7 @@ mod tests {
 
     #[test]
     fn every_amount_outside_its_range_is_refused_naming_key_value_and_range() {
-        assert_eq!(RANGES.len(), 14);
+        assert_eq!(RANGES.len(), 23);
         for (key, range) in RANGES {
             let leaf = key.rsplit('.').next().unwrap();
             let above = (range.max + Decimal::ONE).to_string();
