@@ -184,3 +184,230 @@ pub fn evaluate_one(
     let result = evaluate(policy, &household, &[], as_of, &shared)?;
     Ok((household, result))
 }
+
+/// Why a household's enrollment (在保) cannot be confirmed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    /// No decision has been saved for the household.
+    #[error("户 {0} 还没有保存的评估结果：请先“评估并保存结果”，再确认")]
+    NoDecision(String),
+    /// The saved decision is not one a household is enrolled on.
+    #[error("户 {code} 最近保存的评估结论是“{status}”，只有低保、低保渐退或特困才能确认在保")]
+    NotEnrollable {
+        /// Household code.
+        code: String,
+        /// Status in Chinese.
+        status: &'static str,
+    },
+    /// The confirmation date is before the decision.
+    #[error("确认日期 {on} 早于评估日期 {as_of}")]
+    BeforeDecision {
+        /// Confirmation date.
+        on: NaiveDate,
+        /// Decision date.
+        as_of: NaiveDate,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records the household's enrollment (在保) from its latest saved decision,
+/// confirmed on `on`: the program and amount decided, `since` kept from an
+/// enrollment in the same program (else `on`), `last_review` set to `on`
+/// (a confirmation is a completed review), and the 渐退 finding kept.
+/// Returns the enrollment recorded.
+pub fn confirm_enrollment(
+    store: &mut Store,
+    code: &str,
+    on: NaiveDate,
+) -> Result<crate::model::Enrollment, ConfirmError> {
+    let decision = store
+        .latest_decision(code)?
+        .ok_or_else(|| ConfirmError::NoDecision(code.to_owned()))?;
+    if on < decision.as_of {
+        return Err(ConfirmError::BeforeDecision {
+            on,
+            as_of: decision.as_of,
+        });
+    }
+    let result: serde_json::Value =
+        serde_json::from_str(&decision.result_json).map_err(|e| StoreError::Corrupt {
+            place: format!("decisions.result_json（户 {code}）"),
+            problem: e.to_string(),
+        })?;
+    let amount = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| s.parse::<Decimal>().ok())
+            .unwrap_or(Decimal::ZERO)
+    };
+    let (program, monthly_amount) = match decision.status {
+        Status::Dibao | Status::GradualExit => ("dibao", amount(&result["monthly_benefit"])),
+        Status::Tekun => (
+            "tekun",
+            result["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| amount(&m["tekun_benefit"]))
+                .sum(),
+        ),
+        other => {
+            return Err(ConfirmError::NotEnrollable {
+                code: code.to_owned(),
+                status: other.zh(),
+            })
+        }
+    };
+    let (_, mut household) = store.household(code)?;
+    let before = household.enrollment.take();
+    let same = before.as_ref().filter(|e| e.program == program);
+    let enrollment = crate::model::Enrollment {
+        program: program.to_owned(),
+        since: same.and_then(|e| e.since).or(Some(on)),
+        monthly_amount,
+        class: result["household_class"].as_str().map(str::to_owned),
+        last_review: Some(on),
+        exceeded_since: same.and_then(|e| e.exceeded_since),
+    };
+    household.enrollment = Some(enrollment.clone());
+    store.write(|tx| tx.save_household(&household).map(drop))?;
+    Ok(enrollment)
+}
+
+/// Why a 临时救助 payment cannot be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    /// No such request in the household's register.
+    #[error("户 {code} 的临时救助登记中没有记录号为 {id} 的申请")]
+    NoRequest {
+        /// Household code.
+        code: String,
+        /// Record id.
+        id: uuid::Uuid,
+    },
+    /// Already paid.
+    #[error("这笔临时救助已于 {0} 发放，不能重复发放")]
+    AlreadyPaid(String),
+    /// More than the rules allow now.
+    #[error(
+        "核定金额{granted}元超过按政策本次最多可救助的{grantable}元（年度上限扣除本年已救助）"
+    )]
+    OverLimit {
+        /// Amount asked to grant.
+        granted: String,
+        /// What the rules allow.
+        grantable: String,
+    },
+    /// The household's data is invalid, so nothing can be computed.
+    #[error("户 {0} 的数据有误，无法计算可救助金额：请先改正户信息")]
+    Invalid(String),
+    /// Evaluation failed.
+    #[error(transparent)]
+    Eval(#[from] EvalStoreError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A 临时救助 request as the rules see it on a day.
+#[derive(Debug, Clone)]
+pub struct RequestEvaluation {
+    /// The household, with the request as its open one.
+    pub household: Household,
+    /// The request.
+    pub record: crate::temp_aid::TempAidRecord,
+    /// The household's whole register.
+    pub register: Vec<crate::temp_aid::TempAidRecord>,
+    /// The household's evaluation (its `temp_aid` outcome is the request's).
+    pub result: EvalResult,
+}
+
+/// Evaluates household `code` as of `as_of` with its request `id` as the
+/// open one, and as grants only the payments made before that request was
+/// paid (all of them while it is open): what the rules allowed for it.
+pub fn evaluate_request(
+    store: &Store,
+    policies: &PolicySet,
+    code: &str,
+    id: uuid::Uuid,
+    as_of: NaiveDate,
+) -> Result<RequestEvaluation, GrantError> {
+    let household_id = store.household_record_id(code)?;
+    let register = store.temp_aid(&household_id)?;
+    let record = register
+        .iter()
+        .find(|r| r.id == id)
+        .cloned()
+        .ok_or(GrantError::NoRequest {
+            code: code.to_owned(),
+            id,
+        })?;
+    let paid_before = |r: &crate::temp_aid::TempAidRecord| match (r.paid_at, record.paid_at) {
+        (Some(p), Some(q)) => p < q,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let asked: Vec<_> = register
+        .iter()
+        .filter(|r| r.id != id && paid_before(r))
+        .cloned()
+        .chain(std::iter::once(crate::temp_aid::TempAidRecord {
+            paid_at: None,
+            granted: None,
+            ..record.clone()
+        }))
+        .collect();
+    let (_, mut household) = store.household(code)?;
+    household.temp_aid = crate::temp_aid::open_request(&asked);
+    let policy = policies.in_force(as_of).map_err(EvalStoreError::from)?;
+    let shared_owned = store.id_numbers_shared_with_others(code)?;
+    let shared = shared_owned.iter().map(String::as_str).collect();
+    let result = evaluate(policy, &household, &[], as_of, &shared).map_err(EvalStoreError::from)?;
+    Ok(RequestEvaluation {
+        household,
+        record,
+        register,
+        result,
+    })
+}
+
+/// Records the payment of the open 临时救助 request `id` of household
+/// `code`: `granted` paid at `paid_at`. The request is evaluated as of the
+/// payment day ([`evaluate_request`]) and the payment may not exceed what
+/// the rules allow then; the approval level is recorded from the same
+/// evaluation (先行救助 for a small emergency). Returns the paid record.
+pub fn grant_temp_aid(
+    store: &mut Store,
+    policies: &PolicySet,
+    code: &str,
+    id: uuid::Uuid,
+    granted: Decimal,
+    paid_at: chrono::NaiveDateTime,
+) -> Result<crate::temp_aid::TempAidRecord, GrantError> {
+    let RequestEvaluation {
+        mut record, result, ..
+    } = evaluate_request(store, policies, code, id, paid_at.date())?;
+    if let Some(at) = record.paid_at {
+        return Err(GrantError::AlreadyPaid(
+            at.format("%Y-%m-%d %H:%M").to_string(),
+        ));
+    }
+    let outcome = result
+        .decision
+        .as_ref()
+        .and_then(|d| d.temp_aid.clone())
+        .ok_or_else(|| GrantError::Invalid(code.to_owned()))?;
+    if granted > outcome.grantable {
+        return Err(GrantError::OverLimit {
+            granted: crate::money::format_amount(granted),
+            grantable: crate::money::format_amount(outcome.grantable),
+        });
+    }
+    record.granted = Some(granted);
+    record.paid_at = Some(paid_at);
+    record.approval_level = Some(outcome.approval_level);
+    let household_id = store.household_record_id(code)?;
+    store.write(|tx| tx.save_temp_aid(&household_id, &record))?;
+    Ok(record)
+}

@@ -33,3 +33,4 @@ pub mod roster;
 pub mod search;
 pub mod store;
 pub mod sync;
+pub mod temp_aid;

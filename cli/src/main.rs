@@ -10,6 +10,7 @@ mod commands;
 mod eval;
 mod papers;
 mod sync;
+mod temp_aid;
 mod text;
 mod unlock;
 
@@ -91,6 +92,11 @@ pub enum Command {
     /// 入户调查记录
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// 临时救助登记：申请、发放、审批表
+    #[command(subcommand)]
+    TempAid(temp_aid::TempAidCommand),
+    /// 确认在保：按最近保存的评估结果记录低保或特困的在保信息
+    Confirm(temp_aid::ConfirmArgs),
     /// 办理流程节点（申请受理、民主评议、公示……）
     #[command(subcommand)]
     Event(EventCommand),
@@ -100,7 +106,7 @@ pub enum Command {
     /// 变更日志（审计）
     #[command(subcommand)]
     Log(LogCommand),
-    /// 资格评估（规则 eligibility-v1）
+    /// 资格评估（规则 eligibility-v1 / v2）
     Eval(EvalArgs),
     /// 本机设置：协理员姓名、村
     #[command(subcommand)]
@@ -428,6 +434,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Export(c) => commands::export(&db, c),
         Command::Households(c) => commands::households(&db, c),
         Command::Visit(c) => commands::visit(&db, c),
+        Command::TempAid(c) => temp_aid::temp_aid(&db, c),
+        Command::Confirm(a) => temp_aid::confirm(&db, &a),
         Command::Event(c) => commands::event(&db, c),
         Command::Measure(c) => commands::measure(&db, c),
         Command::Log(LogCommand::Verify) => commands::log_verify(&db),

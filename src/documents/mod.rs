@@ -4,10 +4,12 @@
 mod dossier;
 mod notice;
 mod report;
+mod temp_aid_form;
 
 pub use dossier::{dossier_pdf, village_dossiers, DossierOptions, VillageDossiers};
 pub use notice::{notice_pdf, persons_covered, NoticeOptions, NoticeRow};
 pub use report::{report_csv, report_pdf, Summary};
+pub use temp_aid_form::temp_aid_form_pdf;
 
 use crate::engine::Status;
 

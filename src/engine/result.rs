@@ -154,7 +154,7 @@ impl Reason {
 }
 
 /// Approval level for 临时救助.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalLevel {
     /// Nothing can be granted.
@@ -165,6 +165,18 @@ pub enum ApprovalLevel {
     Township,
     /// The county must approve.
     County,
+}
+
+impl ApprovalLevel {
+    /// Chinese name, as the 审批表 prints it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ApprovalLevel::None => "不予救助",
+            ApprovalLevel::Prepay => "先行救助（事后补办审批）",
+            ApprovalLevel::Township => "乡镇（街道）审批",
+            ApprovalLevel::County => "县级民政部门审批",
+        }
+    }
 }
 
 /// 临时救助 outcome.

@@ -99,7 +99,7 @@ impl Evaluation<'_> {
             })
             .unwrap_or_default();
         let detail = if detail.is_empty() {
-            "未登记法定义务人".to_owned()
+            "无法定义务人".to_owned()
         } else {
             detail
         };

@@ -71,7 +71,10 @@ impl Tx<'_> {
                 ("financial", text(&h.assets.financial.to_string())),
                 ("disqualifying", json(&h.assets.disqualifying)),
                 ("enrollment", opt_json(h.enrollment.as_ref())),
-                ("temp_aid", opt_json(h.temp_aid.as_ref())),
+                (
+                    "temp_aid",
+                    self.recorded_temp_aid(&household_id, h.temp_aid.as_ref())?,
+                ),
                 ("hardship_causes", json(&h.hardship_causes)),
                 ("cadre_relative", flag(h.cadre_relative)),
                 (
@@ -111,6 +114,27 @@ impl Tx<'_> {
             // ISO dates compare as text.
             Some(v) if given <= v => column,
             _ => Some(given),
+        })
+    }
+
+    /// What the `temp_aid` column should hold: the request given, unless the
+    /// household keeps a register (which then decides, and the column keeps
+    /// what it held).
+    fn recorded_temp_aid(
+        &self,
+        household_id: &str,
+        given: Option<&TempAidRequest>,
+    ) -> Result<SqlValue> {
+        let (registered, column): (bool, Option<String>) = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM temp_aid WHERE household_id = ?1),
+                    (SELECT temp_aid FROM households WHERE id = ?1)",
+            [household_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(if registered {
+            column.map_or(SqlValue::Null, SqlValue::Text)
+        } else {
+            opt_json(given)
         })
     }
 
@@ -211,6 +235,7 @@ impl Loader<'_> {
     fn households(&self, filter: &str, arg: &str) -> Result<Vec<(String, Household)>> {
         let mut members = self.members(filter, arg)?;
         let mut expenses = self.expenses(filter, arg)?;
+        let mut registers = super::temp_aid::registers(self.conn, filter, arg)?;
         let sql = format!(
             "SELECT id, code, region_code, village, grp, address, phone, hukou, financial, disqualifying,
                     enrollment, temp_aid, hardship_causes, cadre_relative,
@@ -249,9 +274,14 @@ impl Loader<'_> {
                 enrollment: enrollment
                     .map(|e| from_json(&e, &place("enrollment")))
                     .transpose()?,
-                temp_aid: temp_aid
-                    .map(|t| from_json(&t, &place("temp_aid")))
-                    .transpose()?,
+                // With a register, the open request and the payments made
+                // decide; the column keeps what a household file brought.
+                temp_aid: match registers.remove(&id) {
+                    Some(register) => crate::temp_aid::open_request(&register),
+                    None => temp_aid
+                        .map(|t| from_json(&t, &place("temp_aid")))
+                        .transpose()?,
+                },
                 hardship_causes: from_json(&causes, &place("hardship_causes"))?,
                 cadre_relative: r.get(13)?,
                 // The last completed visit decides the next one (rules v2 §7).

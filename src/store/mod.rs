@@ -17,6 +17,7 @@ mod decisions;
 mod households;
 mod policies;
 mod schema;
+mod temp_aid;
 
 use std::path::{Path, PathBuf};
 

@@ -239,6 +239,23 @@ ALTER TABLE policies ADD COLUMN signed_at TEXT;
 -- The last home visit as known before the visits were recorded here (from a
 -- household file or the paper records); the recorded visits count as well.
 ALTER TABLE households ADD COLUMN last_visit TEXT;
+
+-- The 临时救助 register: one row per request, paid or open.
+CREATE TABLE temp_aid (
+    id             TEXT PRIMARY KEY,
+    household_id   TEXT NOT NULL REFERENCES households (id),
+    kind           TEXT NOT NULL,
+    cause          TEXT NOT NULL,
+    event_date     TEXT NOT NULL,
+    reported_at    TEXT,
+    requested      TEXT NOT NULL,
+    case_by_case   INTEGER NOT NULL,
+    case_reason    TEXT NOT NULL,
+    granted        TEXT,
+    approval_level TEXT,
+    paid_at        TEXT
+);
+CREATE INDEX temp_aid_household ON temp_aid (household_id, event_date);
 "#,
 ];
 
@@ -271,6 +288,7 @@ pub const LOGGED_TABLES: &[&str] = &[
     "visits",
     "case_events",
     "measures",
+    "temp_aid",
     "decisions",
     "attachments",
 ];

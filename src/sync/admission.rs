@@ -23,6 +23,7 @@ pub const DEVICE_TABLES: &[&str] = &[
     "visits",
     "case_events",
     "measures",
+    "temp_aid",
     "attachments",
 ];
 
@@ -183,6 +184,7 @@ pub fn household_problems(
         records.visits(id).map(drop),
         records.events(id).map(drop),
         records.measures(id).map(drop),
+        records.temp_aid(id).map(drop),
         records.attachments(id).map(drop),
     ];
     for result in under {
