@@ -193,20 +193,30 @@ fn decision_checks(
             Class::A | Class::B => policy.dibao.review_months_ab,
         };
         if stored.total_monthly > rust_decimal::Decimal::ZERO {
-            let visited = last_visits
+            let last = last_visits
                 .get(&h.id)
-                .is_some_and(|d| add_months(*d, months) >= today);
-            if !visited {
+                .map_or("无".into(), |d| d.to_string());
+            // Under a v2 policy the visit cadence of the household's status
+            // decides (the same the due list uses); under v1, the review period.
+            let missed = match fresh.decision.as_ref().filter(|_| policy.is_v2()) {
+                Some(d) => d.visit_overdue.then(|| {
+                    format!(
+                        "应于 {} 前入户走访，已逾期（最近一次：{last}）",
+                        d.next_visit.map_or("—".into(), |n| n.to_string())
+                    )
+                }),
+                None => (!last_visits
+                    .get(&h.id)
+                    .is_some_and(|d| add_months(*d, months) >= today))
+                .then(|| format!("最近{months}个月内没有入户走访记录（最近一次：{last}）")),
+            };
+            if let Some(missed) = missed {
                 findings.push(Finding {
                     household: h.id.clone(),
                     rule: Rule::PaidWithoutVisit,
                     detail: format!(
-                        "每月领取 {} 元，最近{}个月内没有入户走访记录（最近一次：{}）",
-                        format_amount(stored.total_monthly),
-                        months,
-                        last_visits
-                            .get(&h.id)
-                            .map_or("无".into(), |d| d.to_string())
+                        "每月领取 {} 元，{missed}",
+                        format_amount(stored.total_monthly)
                     ),
                 });
             }

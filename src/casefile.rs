@@ -9,10 +9,12 @@ use serde_json::Value;
 use crate::casework::{CaseEvent, Measure, MeasureStatus, Visit};
 use crate::dates::{add_months, age_on};
 use crate::model::{Ability, Household};
+use crate::policy::PolicySet;
 use crate::store::{Result, Store, StoreError, StoredDecision};
 
-/// Months between visits when no next visit was set: quarterly for
-/// households receiving support, as the local plans ask.
+/// Months between visits when no next visit was set and the policy has no
+/// cadence (a v1 policy): quarterly for households receiving support, as
+/// the local plans ask.
 pub const DEFAULT_VISIT_MONTHS: u32 = 3;
 
 /// One household's file.
@@ -32,6 +34,22 @@ pub struct CaseFile {
     pub decision: Option<StoredDecision>,
     /// Photos and scans, with their bytes, oldest first.
     pub attachments: Vec<AttachedFile>,
+    /// The 临时救助 register, oldest first.
+    pub temp_aid: Vec<crate::temp_aid::TempAidRecord>,
+    /// Months between home visits for the status decided, under the policy
+    /// of the decision (rules v2 §7); `None` without a decision or cadence.
+    pub visit_months: Option<u32>,
+}
+
+/// The visit cadence of a saved decision under the policies in `policies`.
+fn visit_months(policies: &PolicySet, decision: Option<&StoredDecision>) -> Option<u32> {
+    let d = decision?;
+    let policy = policies.in_force(d.as_of).ok()?;
+    let result: Value = serde_json::from_str(&d.result_json).ok()?;
+    let any_tekun = result["members"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|m| m["tekun"] == Value::Bool(true)));
+    crate::engine::visit_cadence(policy, d.status, any_tekun).map(|(months, _, _)| months)
 }
 
 /// An attachment with its stored bytes.
@@ -62,7 +80,10 @@ impl CaseFile {
     pub fn load(store: &Store, code: &str) -> Result<CaseFile> {
         let (record_id, household) = store.household(code)?;
         let decision = store.latest_decision(code)?;
+        let (policies, _) = store.policy_set()?;
         Ok(CaseFile {
+            visit_months: visit_months(&policies, decision.as_ref()),
+            temp_aid: store.temp_aid(&record_id)?,
             visits: store.visits(&record_id)?,
             events: store.events(&record_id)?,
             measures: store.measures(&record_id)?,
@@ -110,12 +131,22 @@ impl CaseFile {
             .iter()
             .filter(|v| !v.draft)
             .max_by_key(|v| v.date);
+        // The policy's cadence for the status decided; a date the caseworker
+        // set at the last visit when it is sooner.
+        let cadence = match self.visit_months {
+            Some(months) => Some(months),
+            None if paid => Some(DEFAULT_VISIT_MONTHS),
+            None => None,
+        };
         let next_visit = match last_visit {
-            Some(v) => Some(
-                v.next_visit
-                    .unwrap_or_else(|| add_months(v.date, DEFAULT_VISIT_MONTHS)),
-            ),
-            None if paid => Some(today),
+            Some(v) => {
+                let by_cadence = cadence.map(|m| add_months(v.date, m));
+                match (v.next_visit, by_cadence) {
+                    (Some(set), Some(due)) => Some(set.min(due)),
+                    (set, due) => set.or(due),
+                }
+            }
+            None if paid || cadence.is_some() => Some(today),
             None => None,
         };
         if let Some(next) = next_visit {
@@ -221,15 +252,19 @@ pub fn case_files(store: &Store, village: Option<&str>) -> Result<Vec<CaseFile>>
         .into_iter()
         .map(|d| (d.code.clone(), d))
         .collect();
+    let (policies, _) = store.policy_set()?;
     let mut out = Vec::with_capacity(households.len());
     for household in households {
         let record_id = store.household_record_id(&household.id)?;
+        let decision = decisions.get(&household.id).cloned();
         out.push(CaseFile {
+            visit_months: visit_months(&policies, decision.as_ref()),
+            temp_aid: store.temp_aid(&record_id)?,
             visits: store.visits(&record_id)?,
             events: store.events(&record_id)?,
             measures: store.measures(&record_id)?,
             attachments: attached_files(store, &record_id)?,
-            decision: decisions.get(&household.id).cloned(),
+            decision,
             record_id,
             household,
         });

@@ -340,6 +340,7 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                 away.incomes.push(wage(48000));
                 members.push(away);
             }
+            record_supporters(&mut members, today);
             let household = Household {
                 id: code,
                 region_code: REGION.into(),
@@ -368,6 +369,70 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
         out[13].household.members.push(twin);
     }
     out
+}
+
+/// Records the legal supporters of every member without work capacity, as
+/// a caseworker finds them: the working relatives living in the household,
+/// judged able to support; a child working away, with his family's figures
+/// for the rules to judge. A lone elder keeps the empty list the situation
+/// gave. Draws nothing from the generator, so the rest of the demo is as before.
+fn record_supporters(members: &mut [Member], today: NaiveDate) {
+    let relatives: Vec<(String, String, bool, Option<u32>, Decimal)> = members
+        .iter()
+        .filter(|m| m.work_capacity == Ability::Full)
+        .map(|m| {
+            let income = m.incomes.iter().map(|i| i.annual).sum();
+            let age = m
+                .born()
+                .map(|b| crate::dates::age_on(b, today).max(0) as u32);
+            (
+                m.name.clone(),
+                m.relation.clone(),
+                m.cohabiting,
+                age,
+                income,
+            )
+        })
+        .collect();
+    for m in members.iter_mut() {
+        if m.work_capacity != Ability::None || m.supporters.is_some() || !m.cohabiting {
+            continue;
+        }
+        let found: Vec<Supporter> = relatives
+            .iter()
+            .filter(|(name, ..)| *name != m.name)
+            .map(|(name, relation, cohabiting, age, income)| {
+                let kin = match (m.relation.as_str(), relation.as_str()) {
+                    ("child", "self" | "spouse") => "父母",
+                    ("self" | "spouse", "child") | ("parent", "self" | "spouse") => "子女",
+                    ("self", "spouse") | ("spouse", "self") => "配偶",
+                    _ => "其他亲属",
+                };
+                if *cohabiting {
+                    Supporter {
+                        name: name.clone(),
+                        relation: kin.into(),
+                        capable: Some(true),
+                        judgement_note: Some("共同生活，有劳动能力和收入".into()),
+                        ..Supporter::default()
+                    }
+                } else {
+                    Supporter {
+                        name: name.clone(),
+                        relation: kin.into(),
+                        age: *age,
+                        family_size: Some(3),
+                        family_annual_income: Some(*income),
+                        family_financial_assets: Some(yuan(20000)),
+                        ..Supporter::default()
+                    }
+                }
+            })
+            .collect();
+        if !found.is_empty() {
+            m.supporters = Some(found);
+        }
+    }
 }
 
 fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHousehold {

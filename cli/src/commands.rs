@@ -9,7 +9,7 @@ use super::*;
 use bangfu::casework::*;
 use bangfu::household_json::{parse_file, to_document};
 use bangfu::money::format_amount;
-use bangfu::roster::{decode, parse_roster, Encoding};
+use bangfu::roster::{decode, parse_roster, parse_supporters, Encoding};
 use bangfu::store::{Store, StoreError};
 
 fn open(db: &Path) -> Result<Store, CliError> {
@@ -107,15 +107,7 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
             save_all(db, &households, &file)
         }
         ImportCommand::Roster { file, encoding } => {
-            let bytes = read_limited(&file, MAX_ROSTER_BYTES)
-                .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
-            let encoding = match encoding {
-                EncodingArg::Auto => Encoding::Auto,
-                EncodingArg::Utf8 => Encoding::Utf8,
-                EncodingArg::Gbk => Encoding::Gbk,
-            };
-            let text = decode(&bytes, encoding)
-                .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
+            let text = read_csv(&file, encoding)?;
             let store = open_or_create(db)?;
             let existing = |code: &str| store.household(code).ok().map(|(_, h)| h);
             let region = match store.setting("region_code")? {
@@ -127,19 +119,62 @@ pub(super) fn import(db: &Path, c: ImportCommand) -> CliResult {
                 .map(|p| p.region_code)
                 .unwrap_or_default(),
             };
-            let households = parse_roster(&text, &region, &existing).map_err(|errors| {
-                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                CliError::input(format!(
-                    "{} 有 {} 处错误，整份文件未导入：\n{}",
-                    file.display(),
-                    errors.len(),
-                    lines.join("\n")
-                ))
-            })?;
+            let households = parse_roster(&text, &region, &existing)
+                .map_err(|errors| csv_errors(&file, &errors))?;
             drop(store);
             save_all(db, &households, &file)
         }
+        ImportCommand::Supporters { file, encoding } => import_supporters(db, &file, encoding),
     }
+}
+
+/// Reads a county CSV (花名册, 法定义务人表) in the encoding asked for.
+fn read_csv(file: &Path, encoding: EncodingArg) -> Result<String, CliError> {
+    let bytes = read_limited(file, MAX_ROSTER_BYTES)
+        .map_err(|e| CliError::input(format!("{}：{e}", file.display())))?;
+    let encoding = match encoding {
+        EncodingArg::Auto => Encoding::Auto,
+        EncodingArg::Utf8 => Encoding::Utf8,
+        EncodingArg::Gbk => Encoding::Gbk,
+    };
+    decode(&bytes, encoding).map_err(|e| CliError::input(format!("{}：{e}", file.display())))
+}
+
+/// Every problem of a county CSV, one a line, as the input error.
+fn csv_errors(file: &Path, errors: &[bangfu::roster::RosterError]) -> CliError {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    CliError::input(format!(
+        "{} 有 {} 处错误，整份文件未导入：\n{}",
+        file.display(),
+        errors.len(),
+        lines.join("\n")
+    ))
+}
+
+/// `import supporters`: the 法定义务人表 against the households in the
+/// store, saved in one transaction or not at all.
+fn import_supporters(db: &Path, file: &Path, encoding: EncodingArg) -> CliResult {
+    let text = read_csv(file, encoding)?;
+    let mut store = open(db)?;
+    let households = store.households()?;
+    let table = parse_supporters(&text, &households).map_err(|errors| csv_errors(file, &errors))?;
+    let updated = table.apply(&households);
+    let changed = store.write(|tx| {
+        let mut changed = 0;
+        for h in &updated {
+            changed += usize::from(tx.save_household(h)?.changed);
+        }
+        Ok::<_, StoreError>(changed)
+    })?;
+    println!(
+        "已导入法定义务人表 {}：户数 {}，成员数 {}，义务人数 {}（更新 {changed} 户，未变 {} 户）",
+        file.display(),
+        updated.len(),
+        table.members.len(),
+        table.supporter_count(),
+        updated.len() - changed
+    );
+    Ok(())
 }
 
 fn save_all(db: &Path, households: &[bangfu::model::Household], file: &Path) -> CliResult {

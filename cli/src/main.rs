@@ -80,10 +80,10 @@ pub struct Cli {
 pub enum Command {
     /// 生成演示村数据（200户以上），评估并保存结果
     Demo(DemoArgs),
-    /// 导入：户数据（household.v1 JSON）或花名册（CSV）
+    /// 导入：户数据（household.v1/v2 JSON）、花名册或法定义务人表（CSV）
     #[command(subcommand)]
     Import(ImportCommand),
-    /// 导出：户数据（household.v1 JSON）或台账（CSV）
+    /// 导出：户数据（household JSON）或台账（CSV）
     #[command(subcommand)]
     Export(ExportCommand),
     /// 户：列表、详情
@@ -186,13 +186,21 @@ pub struct DemoArgs {
 /// `import` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// 导入 household.v1 JSON 文件（整份成功或整份不导入）
+    /// 导入 household.v1/v2 JSON 文件（整份成功或整份不导入）
     Households {
         /// JSON 文件
         file: PathBuf,
     },
     /// 导入县里的花名册 CSV（UTF-8/带BOM/GBK 自动识别）
     Roster {
+        /// CSV 文件
+        file: PathBuf,
+        /// 强制指定编码
+        #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
+        encoding: EncodingArg,
+    },
+    /// 导入法定义务人表 CSV（每行一名义务人；成员须已在库中；整份成功或整份不导入）
+    Supporters {
         /// CSV 文件
         file: PathBuf,
         /// 强制指定编码
@@ -216,7 +224,7 @@ pub enum EncodingArg {
 /// `export` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
-    /// 导出 household.v1 JSON（默认输出到屏幕）
+    /// 导出 household JSON（只有 v1 字段时为 v1，否则为 v2；默认输出到屏幕）
     Households {
         /// 输出文件
         #[arg(long)]
@@ -252,7 +260,7 @@ pub enum HouseholdsCommand {
     Show {
         /// 户编号（如 TXZ-003）
         id: String,
-        /// 输出 JSON（household.v1 加走访、流程、措施）
+        /// 输出 JSON（household 加走访、流程、措施）
         #[arg(long)]
         json: bool,
     },
@@ -373,7 +381,7 @@ pub struct EvalArgs {
     /// 政策文件（可重复，按生效日期选用；默认用 bangfu policy import 导入的政策，未导入时用内置政策）
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
-    /// household.v1 输入文件（不给则评估数据库中全部户）
+    /// household.v1/v2 输入文件（不给则评估数据库中全部户）
     #[arg(long)]
     pub input: Option<PathBuf>,
     /// 评估日期（默认今天）
@@ -393,7 +401,7 @@ pub struct EvalArgs {
 /// Output format of `eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// bangfu.eval.v1 JSON
+    /// bangfu.eval.v1/v2 JSON（按生效政策的版本）
     Json,
     /// 中文表格
     Table,

@@ -265,6 +265,72 @@ fn write_members(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
         ]);
     }
     doc.table(members);
+    write_supporters(doc, file);
+}
+
+/// The members' legal supporters (法定赡养、抚养、扶养义务人) with their
+/// families' figures and the finding on their capability.
+fn write_supporters(doc: &mut Document, file: &CaseFile) {
+    let listed: Vec<_> = file
+        .household
+        .members
+        .iter()
+        .filter_map(|m| Some((m, m.supporters.as_ref()?)))
+        .collect();
+    if listed.is_empty() {
+        return;
+    }
+    doc.label("法定赡养（抚养、扶养）义务人");
+    let mut table = Table::new(vec![
+        Column::fraction("成员", 1.0),
+        Column::fraction("义务人", 1.0),
+        Column::fraction("关系", 0.8),
+        Column::mm("年龄", 10.0).align(Align::Right),
+        Column::mm("家庭人口", 14.0).align(Align::Right),
+        Column::mm("家庭年收入", 24.0).align(Align::Right),
+        Column::mm("金融资产", 22.0).align(Align::Right),
+        Column::fraction("赡养能力", 1.8),
+    ]);
+    table.font_size(9.0);
+    for (member, supporters) in listed {
+        if supporters.is_empty() {
+            table.row([
+                member.name.clone(),
+                "无".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "无法定义务人".into(),
+            ]);
+        }
+        for s in supporters {
+            let opt = |v: Option<u32>| v.map_or(String::new(), |v| v.to_string());
+            let money = |v: Option<Decimal>| v.map_or(String::new(), format_amount);
+            let finding = match (s.capable, s.has_figures()) {
+                (Some(true), _) => "经认定有能力".to_owned(),
+                (Some(false), _) => "经认定无能力".to_owned(),
+                (None, true) => "按其家庭收入核定（见认定理由）".to_owned(),
+                (None, false) => "未评估".to_owned(),
+            };
+            let finding = match &s.judgement_note {
+                Some(note) if !note.trim().is_empty() => format!("{finding}：{note}"),
+                _ => finding,
+            };
+            table.row([
+                member.name.clone(),
+                s.name.clone(),
+                s.relation.clone(),
+                opt(s.age),
+                opt(s.family_size),
+                money(s.family_annual_income),
+                money(s.family_financial_assets),
+                finding,
+            ]);
+        }
+    }
+    doc.table(table);
 }
 
 /// The dossier's incomes and rigid expenses.
@@ -342,6 +408,8 @@ fn write_assets(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
                 "{}，自{}起，月保障金{}元，{}类，上次复核{}",
                 if e.is_dibao() {
                     "低保"
+                } else if e.is_tekun() {
+                    "特困供养"
                 } else {
                     e.program.as_str()
                 },
@@ -361,6 +429,38 @@ fn write_assets(doc: &mut Document, file: &CaseFile, printed: NaiveDate) {
                 format_amount(t.granted_in_year_of(printed).unwrap_or_default())
             ),
         );
+    }
+    if !file.temp_aid.is_empty() {
+        doc.label("临时救助登记");
+        let mut table = Table::new(vec![
+            Column::mm("类型", 16.0),
+            Column::fraction("事由", 1.6),
+            Column::mm("发生日期", 22.0),
+            Column::mm("申请（元）", 22.0).align(Align::Right),
+            Column::mm("核定（元）", 22.0).align(Align::Right),
+            Column::fraction("审批", 1.2),
+            Column::mm("发放时间", 30.0),
+        ]);
+        table.font_size(9.0);
+        for r in &file.temp_aid {
+            let cause = if r.case_by_case {
+                format!("{}（一事一议：{}）", r.cause, r.case_reason)
+            } else {
+                r.cause.clone()
+            };
+            table.row([
+                r.kind.zh().to_owned(),
+                cause,
+                r.event_date.to_string(),
+                format_amount(r.requested),
+                r.granted.map_or("—".into(), format_amount),
+                r.approval_level.map_or("待审批", |l| l.zh()).to_owned(),
+                r.paid_at.map_or("未发放".into(), |p| {
+                    p.format("%Y-%m-%d %H:%M").to_string()
+                }),
+            ]);
+        }
+        doc.table(table);
     }
 
     let house: Vec<&AttachedFile> = file
@@ -581,6 +681,23 @@ fn write_decision(doc: &mut Document, file: &CaseFile) {
     if let Some(e) = field("exit_at") {
         doc.key_value("渐退期至", e);
     }
+    if let Some(n) = field("next_visit") {
+        let overdue = json["visit_overdue"].as_bool() == Some(true);
+        doc.key_value(
+            "下次走访",
+            if overdue {
+                format!("{n}（已逾期）")
+            } else {
+                n
+            },
+        );
+    }
+    if let Some(s) = field("subsidies_monthly").filter(|s| s != "0.00") {
+        doc.key_value(
+            "残疾人两项补贴",
+            format!("{s} 元/月（另行发放，不计入月保障金额）"),
+        );
+    }
     if let Some(errors) = json["errors"].as_array() {
         for e in errors {
             doc.paragraph(format!("数据问题：{}", e));
@@ -590,9 +707,11 @@ fn write_decision(doc: &mut Document, file: &CaseFile) {
     if !reasons.is_empty() {
         doc.paragraph_styled("认定理由：", TextStyle::default().bold(true));
         for (i, r) in reasons.iter().enumerate() {
-            let key = r["policy_key"].as_str().map_or(String::new(), |k| {
+            // The provision cited when the policy gives one, else the key.
+            let basis = r["citation"].as_str().or(r["policy_key"].as_str());
+            let key = basis.map_or(String::new(), |b| {
                 format!(
-                    "（依据：{k}，政策 {}）",
+                    "（依据：{b}，政策 {}）",
                     r["policy_version"].as_str().unwrap_or("")
                 )
             });

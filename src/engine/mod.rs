@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 pub use result::*;
+pub use schedule::visit_cadence;
 pub use words::{disqualifying_zh, DISQUALIFYING_TAGS};
 
 use crate::household_json::{DataError, ErrorCode, ParsedHousehold};

@@ -54,7 +54,7 @@ impl super::evaluation::Evaluation<'_> {
             let name = &p.member.name;
             let grade = disability.grade;
             let kind = disability.kind.zh();
-            if living_applies {
+            if !out.living_subsidy.is_zero() {
                 notes.push((
                     Code::DisabilityLivingSubsidy,
                     "disability_subsidies.living_monthly",

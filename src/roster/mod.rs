@@ -4,6 +4,9 @@
 //! Rows are grouped into households by 户编号 and checked with the same rules
 //! as `household.v1` data. A file imports whole or not at all: every problem
 //! is reported with its row number, column and reason.
+//!
+//! The table of legal supporters (法定义务人表), a second CSV in the same
+//! encodings, is read by [`supporters`].
 
 use std::collections::BTreeMap;
 
@@ -13,7 +16,9 @@ use crate::household_json::{parse_household, ErrorCode};
 use crate::model::{Household, Hukou, IncomeKind};
 
 mod member;
+pub mod supporters;
 use member::{income_kind_for_header, member_json};
+pub use supporters::{parse_supporters, SupporterTable};
 
 /// Text encoding of a roster file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -434,9 +434,13 @@ fn assert_dossier_content(place: &Place, pdf: &Path, code: &str) {
             "{code}: reason sentence missing from the dossier:\n{r}\n--- text ---\n{text}"
         );
     }
+    // Each reason's basis: the provision the policy cites, else its key.
     for r in decision["reasons"].as_array().unwrap() {
-        if let Some(key) = r["policy_key"].as_str() {
-            assert!(text.contains(key), "{code}: policy key {key} missing");
+        if let Some(basis) = r["citation"].as_str().or(r["policy_key"].as_str()) {
+            assert!(
+                text.contains(&squash(basis)),
+                "{code}: basis {basis} missing"
+            );
         }
     }
 }

@@ -29,4 +29,5 @@ mod pdf_images;
 mod pdf_layout;
 mod policy_checks;
 mod store_cli;
+mod supporters_roster;
 mod sync_bundles;
