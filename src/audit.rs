@@ -205,10 +205,10 @@ fn decision_checks(
                         d.next_visit.map_or("—".into(), |n| n.to_string())
                     )
                 }),
-                None => (!last_visits
+                None => last_visits
                     .get(&h.id)
-                    .is_some_and(|d| add_months(*d, months) >= today))
-                .then(|| format!("最近{months}个月内没有入户走访记录（最近一次：{last}）")),
+                    .is_none_or(|d| add_months(*d, months) < today)
+                    .then(|| format!("最近{months}个月内没有入户走访记录（最近一次：{last}）")),
             };
             if let Some(missed) = missed {
                 findings.push(Finding {

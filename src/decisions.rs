@@ -1,7 +1,7 @@
 //! Evaluating the whole store and comparing with the decisions it keeps:
 //! what a county needs the day the standard rises.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::engine::{evaluate, shared_id_numbers, EvalResult, Report, Status};
@@ -299,6 +299,9 @@ pub enum GrantError {
         /// What the rules allow.
         grantable: String,
     },
+    /// The payment as entered cannot be saved (dates out of order, …).
+    #[error("{0}")]
+    Bad(#[from] crate::temp_aid::TempAidError),
     /// The household's data is invalid, so nothing can be computed.
     #[error("户 {0} 的数据有误，无法计算可救助金额：请先改正户信息")]
     Invalid(String),
@@ -325,7 +328,9 @@ pub struct RequestEvaluation {
 
 /// Evaluates household `code` as of `as_of` with its request `id` as the
 /// open one, and as grants only the payments made before that request was
-/// paid (all of them while it is open): what the rules allowed for it.
+/// paid: what the rules allowed for it. While it is open, every payment of
+/// the year counts, even one dated after `as_of` (a payment entered late
+/// with an earlier date must still respect the yearly cap).
 pub fn evaluate_request(
     store: &Store,
     policies: &PolicySet,
@@ -348,10 +353,23 @@ pub fn evaluate_request(
         (Some(_), None) => true,
         (None, _) => false,
     };
+    let counted_by = |mut r: crate::temp_aid::TempAidRecord| {
+        if record.paid_at.is_none() {
+            r.paid_at = r.paid_at.map(|p| {
+                if p.date() > as_of && p.year() == as_of.year() {
+                    as_of.and_time(chrono::NaiveTime::MIN)
+                } else {
+                    p
+                }
+            });
+        }
+        r
+    };
     let asked: Vec<_> = register
         .iter()
         .filter(|r| r.id != id && paid_before(r))
         .cloned()
+        .map(counted_by)
         .chain(std::iter::once(crate::temp_aid::TempAidRecord {
             paid_at: None,
             granted: None,
@@ -398,15 +416,17 @@ pub fn grant_temp_aid(
         .as_ref()
         .and_then(|d| d.temp_aid.clone())
         .ok_or_else(|| GrantError::Invalid(code.to_owned()))?;
-    if granted > outcome.grantable {
+    let grantable = outcome.grantable;
+    if granted > grantable {
         return Err(GrantError::OverLimit {
             granted: crate::money::format_amount(granted),
-            grantable: crate::money::format_amount(outcome.grantable),
+            grantable: crate::money::format_amount(grantable),
         });
     }
     record.granted = Some(granted);
     record.paid_at = Some(paid_at);
     record.approval_level = Some(outcome.approval_level);
+    record.validate()?;
     let household_id = store.household_record_id(code)?;
     store.write(|tx| tx.save_temp_aid(&household_id, &record))?;
     Ok(record)

@@ -63,9 +63,9 @@ pub enum TempAidError {
         /// Requested.
         requested: String,
     },
-    /// The event after the report, or the payment before the report.
+    /// The event after the report, or the payment before the event or the report.
     #[error("日期顺序不对：{0}")]
-    DateOrder(&'static str),
+    DateOrder(String),
 }
 
 impl TempAidRecord {
@@ -89,12 +89,27 @@ impl TempAidRecord {
                 requested: crate::money::format_amount(self.requested),
             });
         }
-        if self.reported_at.is_some_and(|r| r.date() < self.event_date) {
-            return Err(TempAidError::DateOrder("报告时间早于事件发生日期"));
+        let at = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+        let event = self.event_date;
+        if let Some(reported) = self.reported_at.filter(|r| r.date() < event) {
+            return Err(TempAidError::DateOrder(format!(
+                "报告时间 {} 早于事件发生日期 {event}",
+                at(reported)
+            )));
+        }
+        if let Some(paid) = self.paid_at.filter(|p| p.date() < event) {
+            return Err(TempAidError::DateOrder(format!(
+                "发放时间 {} 早于事件发生日期 {event}",
+                at(paid)
+            )));
         }
         if let (Some(reported), Some(paid)) = (self.reported_at, self.paid_at) {
             if paid < reported {
-                return Err(TempAidError::DateOrder("发放时间早于报告时间"));
+                return Err(TempAidError::DateOrder(format!(
+                    "发放时间 {} 早于报告时间 {}",
+                    at(paid),
+                    at(reported)
+                )));
             }
         }
         Ok(())

@@ -180,11 +180,22 @@ pub fn household_problems(
         }
         Err(e) => vec![e.to_string()],
     };
+    // A register entry must be one the program itself would save.
+    let register = records.temp_aid(id).map(|register| {
+        for r in register {
+            if let Err(e) = r.validate() {
+                problems.push(format!(
+                    "户 {} 的临时救助登记（记录号 {}）：{e}",
+                    household.id, r.id
+                ));
+            }
+        }
+    });
     let under = [
         records.visits(id).map(drop),
         records.events(id).map(drop),
         records.measures(id).map(drop),
-        records.temp_aid(id).map(drop),
+        register,
         records.attachments(id).map(drop),
     ];
     for result in under {
