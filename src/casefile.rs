@@ -94,11 +94,9 @@ impl CaseFile {
         })
     }
 
-    /// The latest decision as its `bangfu.eval.v1` JSON object.
+    /// The latest decision as its results-file JSON object.
     pub fn decision_json(&self) -> Option<Value> {
-        self.decision
-            .as_ref()
-            .and_then(|d| serde_json::from_str(&d.result_json).ok())
+        self.decision.as_ref().and_then(StoredDecision::result)
     }
 
     /// Money paid each month under the latest decision.

@@ -27,6 +27,8 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
         "致困原因",
         "保障类别",
         "月保障金额（元）",
+        "残疾人两项补贴（元/月）",
+        "刚性支出困难",
         "评估日期",
         "政策版本",
         "最近走访日期",
@@ -54,6 +56,12 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
         let total = decision.map_or(String::new(), |d| {
             crate::money::format_amount(d.total_monthly)
         });
+        let subsidies = decision.map_or(String::new(), |d| {
+            crate::money::format_amount(d.subsidies_monthly())
+        });
+        let rigid = decision
+            .filter(|d| d.has_code("RIGID_EXPENSE_HARDSHIP"))
+            .map_or("", |_| "是（监测）");
         let as_of = decision.map_or(String::new(), |d| d.as_of.to_string());
         let last_visit = last_visits
             .get(&h.id)
@@ -75,6 +83,8 @@ pub fn write_ledger(store: &Store, out: &mut dyn Write, full_id: bool) -> Result
             cell::text(&causes),
             cell::text(decision.map_or("未评估", |d| d.status.zh())),
             cell::number(&total),
+            cell::number(&subsidies),
+            cell::text(rigid),
             cell::text(&as_of),
             cell::text(decision.map_or("", |d| d.policy_version.as_str())),
             cell::text(&last_visit),

@@ -50,6 +50,10 @@ pub struct Summary {
     pub visits_overdue: usize,
     /// Measures past their deadline.
     pub measures_overdue: usize,
+    /// Households with 残疾人两项补贴, and the sum per month.
+    pub disability_subsidies: Count,
+    /// Households flagged 刚性支出困难 (monitored).
+    pub rigid_expense: Count,
 }
 
 impl Summary {
@@ -79,6 +83,15 @@ impl Summary {
                 }
             }
             s.total.add(persons, monthly);
+            if let Some(d) = &f.decision {
+                let subsidies = d.subsidies_monthly();
+                if !subsidies.is_zero() {
+                    s.disability_subsidies.add(persons, subsidies);
+                }
+                if d.has_code("RIGID_EXPENSE_HARDSHIP") {
+                    s.rigid_expense.add(persons, rust_decimal::Decimal::ZERO);
+                }
+            }
             for item in f.due_items(today).into_iter().filter(|i| i.overdue) {
                 match item.kind {
                     DueKind::Review => s.reviews_overdue += 1,
@@ -138,6 +151,24 @@ pub fn report_csv(s: &Summary) -> Result<Vec<u8>, csv::Error> {
         for (group, n) in &s.by_group {
             row(["特殊群体", group, "", "", &n.to_string(), ""])?;
         }
+        let c = &s.disability_subsidies;
+        row([
+            "专项",
+            "残疾人两项补贴",
+            "",
+            &c.households.to_string(),
+            &c.persons.to_string(),
+            &format_amount(c.monthly),
+        ])?;
+        let c = &s.rigid_expense;
+        row([
+            "专项",
+            "刚性支出困难（监测）",
+            "",
+            &c.households.to_string(),
+            &c.persons.to_string(),
+            "",
+        ])?;
         row([
             "合计",
             "",
@@ -224,7 +255,23 @@ pub fn report_pdf(s: &Summary, scope: &str) -> Result<Vec<u8>, PdfError> {
         t.row([group.clone(), n.to_string()]);
     }
     doc.table(t);
-    doc.heading("四、动态管理逾期情况");
+    doc.heading("四、专项");
+    doc.key_value(
+        "残疾人两项补贴",
+        format!(
+            "{} 户，每月 {} 元（另行发放）",
+            s.disability_subsidies.households,
+            format_amount(s.disability_subsidies.monthly)
+        ),
+    );
+    doc.key_value(
+        "刚性支出困难（监测）",
+        format!(
+            "{} 户 {} 人",
+            s.rigid_expense.households, s.rigid_expense.persons
+        ),
+    );
+    doc.heading("五、动态管理逾期情况");
     doc.key_value("定期核查逾期", format!("{} 户", s.reviews_overdue));
     doc.key_value("入户走访逾期", format!("{} 户", s.visits_overdue));
     doc.key_value("帮扶措施逾期", format!("{} 项", s.measures_overdue));

@@ -29,6 +29,29 @@ pub struct StoredDecision {
     pub result_json: String,
 }
 
+impl StoredDecision {
+    /// The result as it was written (`eval.v1` or `eval.v2`), when readable.
+    pub fn result(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.result_json).ok()
+    }
+
+    /// 残疾人两项补贴 of the household per month (v2; zero otherwise).
+    pub fn subsidies_monthly(&self) -> Decimal {
+        self.result()
+            .and_then(|r| r["subsidies_monthly"].as_str()?.parse().ok())
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    /// Whether the decision carries result code `code` (`RIGID_EXPENSE_HARDSHIP`, …).
+    pub fn has_code(&self, code: &str) -> bool {
+        self.result().is_some_and(|r| {
+            r["codes"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c.as_str() == Some(code)))
+        })
+    }
+}
+
 /// SHA-256 of what a decision was computed from.
 pub fn input_hash(household: &Household, policy_version: &str, as_of: chrono::NaiveDate) -> String {
     let mut h = Sha256::new();

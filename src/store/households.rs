@@ -37,6 +37,10 @@ pub struct HouseholdSummary {
     pub status: Option<String>,
     /// Total monthly amount of the latest saved decision.
     pub total_monthly: Option<String>,
+    /// 残疾人两项补贴 per month under the latest decision (v2), when any.
+    pub subsidies_monthly: Option<String>,
+    /// The latest decision flags 刚性支出困难 (monitoring).
+    pub rigid_expense: bool,
 }
 
 fn new_id() -> String {
@@ -454,7 +458,10 @@ impl Store {
                     COALESCE((SELECT name FROM members m WHERE m.household_id = h.id
                               ORDER BY (m.relation IN ('self','户主','本人','head')) DESC, m.position LIMIT 1), ''),
                     (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id AND m.cohabiting = 1),
-                    d.status, d.total_monthly
+                    d.status, d.total_monthly,
+                    NULLIF(json_extract(d.result_json, '$.subsidies_monthly'), '0.00'),
+                    COALESCE((SELECT 1 FROM json_each(d.result_json, '$.codes')
+                              WHERE value = 'RIGID_EXPENSE_HARDSHIP'), 0)
              FROM households h
              LEFT JOIN decisions d ON d.id = (SELECT id FROM decisions WHERE household_id = h.id ORDER BY as_of DESC, id DESC LIMIT 1)
              WHERE ?1 IS NULL OR h.village = ?1
@@ -469,6 +476,8 @@ impl Store {
                 cohabiting: r.get::<_, i64>(4)? as usize,
                 status: r.get(5)?,
                 total_monthly: r.get(6)?,
+                subsidies_monthly: r.get(7)?,
+                rigid_expense: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

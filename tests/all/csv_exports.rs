@@ -118,3 +118,70 @@ fn report_csv_village_names_that_start_formulas_are_text() {
     let total = rows.iter().find(|r| r[0] == "合计").expect("total row");
     assert_eq!(total[3], "2");
 }
+
+/// The ledger and the summary report carry each household's 残疾人两项补贴
+/// and 刚性支出困难 flag from its saved decision: the ledger's column adds
+/// up to what `eval` says, and the report's line counts the same households.
+#[test]
+fn ledger_and_report_show_disability_subsidies_and_rigid_expense_hardship() {
+    let dir = tempdir();
+    let db = crate::support::demo_store(dir.path(), "demo.sqlite", &[]);
+    let eval = run(&db, &["eval", "--format", "json"]).ok();
+    let report: serde_json::Value = serde_json::from_str(&eval.stdout).expect("eval JSON");
+    let results = report["results"].as_array().expect("results");
+    let money = |v: &serde_json::Value| -> rust_decimal::Decimal {
+        v.as_str().unwrap_or("0").parse().expect("amount")
+    };
+    let expected_sum: rust_decimal::Decimal =
+        results.iter().map(|r| money(&r["subsidies_monthly"])).sum();
+    let with_subsidy = results
+        .iter()
+        .filter(|r| !money(&r["subsidies_monthly"]).is_zero())
+        .count();
+    let rigid = results
+        .iter()
+        .filter(|r| {
+            r["codes"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c == "RIGID_EXPENSE_HARDSHIP"))
+        })
+        .count();
+    assert!(
+        with_subsidy > 0,
+        "the demo has households drawing the subsidies"
+    );
+
+    let ledger = dir.path().join("ledger.csv");
+    run(&db, &["export", "ledger", "--csv", "--out", p(&ledger)]).ok();
+    let rows = csv_rows(&std::fs::read(&ledger).expect("ledger"));
+    let sub = column(&rows[0], "残疾人两项补贴（元/月）");
+    let flag = column(&rows[0], "刚性支出困难");
+    let ledger_sum: rust_decimal::Decimal = rows[1..]
+        .iter()
+        .map(|r| r[sub].parse::<rust_decimal::Decimal>().unwrap_or_default())
+        .sum();
+    assert_eq!(ledger_sum, expected_sum, "ledger subsidies");
+    assert_eq!(
+        rows[1..].iter().filter(|r| !r[flag].is_empty()).count(),
+        rigid,
+        "ledger 刚性支出困难"
+    );
+
+    let csv = dir.path().join("report.csv");
+    run(&db, &["report", "--csv", p(&csv)]).ok();
+    let rows = csv_rows(&std::fs::read(&csv).expect("report"));
+    let line = rows
+        .iter()
+        .find(|r| r.get(1).map(String::as_str) == Some("残疾人两项补贴"))
+        .expect("a 残疾人两项补贴 line");
+    assert_eq!(line[3], with_subsidy.to_string());
+    assert_eq!(
+        line[5].parse::<rust_decimal::Decimal>().ok(),
+        Some(expected_sum)
+    );
+    let line = rows
+        .iter()
+        .find(|r| r.get(1).map(String::as_str) == Some("刚性支出困难（监测）"))
+        .expect("a 刚性支出困难 line");
+    assert_eq!(line[3], rigid.to_string());
+}
