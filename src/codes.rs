@@ -6,8 +6,10 @@
 
 use crate::attachments::AttachmentKind;
 use crate::casework::{CheckItem, EventKind};
-use crate::engine::{Status, DISQUALIFYING_TAGS};
-use crate::model::{Ability, DisabilityKind, ExpenseKind, HardshipCause, IncomeKind, RELATIONS};
+use crate::engine::{ApprovalLevel, Status, DISQUALIFYING_TAGS};
+use crate::model::{
+    Ability, DisabilityKind, ExpenseKind, HardshipCause, IncomeKind, TempAidKind, RELATIONS,
+};
 
 /// One code table: its name in the UI's module, and `(code, label)` pairs
 /// in the order forms list them.
@@ -91,6 +93,20 @@ pub fn tables() -> Vec<CodeTable> {
             &EventKind::ALL,
             EventKind::code,
             EventKind::zh,
+        ),
+        table(
+            "tempAidKinds",
+            "临时救助类型",
+            TempAidKind::ALL,
+            TempAidKind::code,
+            TempAidKind::zh,
+        ),
+        table(
+            "approvalLevels",
+            "临时救助审批层级（审批表的写法）",
+            ApprovalLevel::ALL,
+            ApprovalLevel::code,
+            ApprovalLevel::zh,
         ),
         table(
             "causes",

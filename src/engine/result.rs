@@ -168,6 +168,24 @@ pub enum ApprovalLevel {
 }
 
 impl ApprovalLevel {
+    /// Every level.
+    pub const ALL: &'static [ApprovalLevel] = &[
+        ApprovalLevel::None,
+        ApprovalLevel::Prepay,
+        ApprovalLevel::Township,
+        ApprovalLevel::County,
+    ];
+
+    /// The file code (`prepay`, `township`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            ApprovalLevel::None => "none",
+            ApprovalLevel::Prepay => "prepay",
+            ApprovalLevel::Township => "township",
+            ApprovalLevel::County => "county",
+        }
+    }
+
     /// Chinese name, as the 审批表 prints it.
     pub fn zh(self) -> &'static str {
         match self {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::columns::{corrupt, date, flag, opt_text, text, uuid};
 use super::{Records, Result, Store, StoreError, Tx};
+use crate::engine::ApprovalLevel;
 use crate::temp_aid::TempAidRecord;
 
 /// How date-times are written in the register (minutes are enough).
@@ -17,11 +18,6 @@ impl Tx<'_> {
         let date_time = |d: Option<chrono::NaiveDateTime>| {
             opt_text(d.map(|d| d.format(DATE_TIME).to_string()).as_deref())
         };
-        let level = r.approval_level.map(|l| {
-            serde_json::to_value(l)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-        });
         self.put(
             "temp_aid",
             &r.id.to_string(),
@@ -38,7 +34,10 @@ impl Tx<'_> {
                     "granted",
                     opt_text(r.granted.map(|g| g.to_string()).as_deref()),
                 ),
-                ("approval_level", opt_text(level.flatten().as_deref())),
+                (
+                    "approval_level",
+                    opt_text(r.approval_level.map(ApprovalLevel::code)),
+                ),
                 ("paid_at", date_time(r.paid_at)),
             ],
         )?;
@@ -108,8 +107,11 @@ pub(super) fn registers(
                 .transpose()?,
             approval_level: level
                 .map(|l| {
-                    serde_json::from_value(serde_json::Value::String(l.clone()))
-                        .map_err(|_| corrupt("temp_aid.approval_level", &l))
+                    ApprovalLevel::ALL
+                        .iter()
+                        .copied()
+                        .find(|a| a.code() == l)
+                        .ok_or_else(|| corrupt("temp_aid.approval_level", &l))
                 })
                 .transpose()?,
             paid_at: date_time(r.get(11)?, "temp_aid.paid_at")?,

@@ -49,6 +49,54 @@ async function typeInto(selector, text) {
   await replaceText(el, text)
 }
 
+// Types into a field without a pointer click: focused and selected by
+// script, then typed by key events (so Vue and Element Plus see real input).
+async function fill(target, text) {
+  const el = typeof target === 'string' ? await browser.$(target) : target
+  await el.waitForExist({ timeout: 15000 })
+  await browser.execute((e) => {
+    e.scrollIntoView({ block: 'center' })
+    e.focus()
+    e.select?.()
+  }, el)
+  await browser.keys(['Backspace'])
+  await el.addValue(text)
+}
+
+// Picks the option labelled `text` of an el-select whose dropdown carries
+// `popperClass` (the dropdown is teleported to the body).
+async function choose(selectSelector, popperClass, text) {
+  await press(`${selectSelector} .el-select__wrapper`)
+  await browser.waitUntil(
+    () =>
+      browser.execute(
+        (cls, t) => {
+          const item = [...document.querySelectorAll(`.${cls} .el-select-dropdown__item`)].find((e) => e.textContent.trim() === t)
+          if (!item) return false
+          item.click()
+          return true
+        },
+        popperClass,
+        text,
+      ),
+    { timeout: 10000, timeoutMsg: `no option ${text} in .${popperClass}` },
+  )
+  await sleep(300)
+  assert.match(await (await browser.$(selectSelector)).getText(), new RegExp(text))
+}
+
+// An element's text whether or not it is scrolled into view (tables render late).
+async function textOf(selector) {
+  return browser.execute((s) => document.querySelector(s)?.textContent ?? '', selector)
+}
+
+// A PDF's text with all white space removed (table cells wrap anywhere).
+function pdfText(path) {
+  return execFileSync('pdftotext', [path, '-']).toString().replace(/\s+/g, '')
+}
+
+const localDay = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+
 async function shot(name) {
   mkdirSync(shots, { recursive: true })
   await sleep(400)
@@ -180,6 +228,137 @@ test('add a photo of the house; it shows as a thumbnail', async () => {
   await browser.waitUntil(async () => (await browser.$$('#attachment-list .attachment-item img')).length === 1, { timeout: 15000 })
   assert.match(await (await browser.$('#attachment-list')).getText(), /正房屋顶渗水/)
   await shot('08-attachments')
+})
+
+test('a 特困 elder from scratch: supporters, v2 evaluation, 临时救助 paid first, dossier and 审批表', async () => {
+  await (await browser.$('#nav-list')).click()
+  await (await browser.$('#new-household')).waitForClickable({ timeout: 15000 })
+  await (await browser.$('#new-household')).click()
+  await typeInto('#new-code', 'E2E-002')
+  await typeInto('#new-head', '桂长寿')
+  await typeInto('#new-head-id', '34102419400315037X') // born 1940-03-15: 86 years old
+  await typeInto('#new-village', '测试村')
+  await clickText('button', '创建并填写详情')
+  await (await browser.$('.member-0 .supporters-investigated')).waitForExist({ timeout: 15000 })
+
+  // No work capacity, no self-care, no income (none entered).
+  await choose('.member-0 .member-work-capacity', 'pick-work-capacity-0', '无')
+  await choose('.member-0 .member-self-care', 'pick-self-care-0', '无')
+
+  // Supporters investigated: none until rows are added.
+  assert.match(await (await browser.$('.member-0 .supporters-state')).getText(), /未调查/)
+  await press('.member-0 .supporters-investigated')
+  await browser.waitUntil(async () => /无义务人/.test(await (await browser.$('.member-0 .supporters-state')).getText()), { timeout: 10000 })
+  await press('.member-0 .add-supporter')
+  await press('.member-0 .add-supporter')
+  await browser.waitUntil(async () => (await browser.$$('.member-0 .supporter-row')).length === 2, { timeout: 10000 })
+
+  // The son: not capable by his family's figures (12000 / 12 / 3 = 333.33 a month, below 2 × 600).
+  await fill('.member-0 .supporter-0 .supporter-name input', '桂大成')
+  await fill('.member-0 .supporter-0 .supporter-relation input', '子女')
+  await fill('.member-0 .supporter-0 .supporter-age input', '58')
+  await fill('.member-0 .supporter-0 .supporter-family-size input', '3')
+  await fill('.member-0 .supporter-0 .supporter-income input', '12000.00')
+  // The daughter: judged not capable, with the reason.
+  await fill('.member-0 .supporter-1 .supporter-name input', '桂二妹')
+  await fill('.member-0 .supporter-1 .supporter-relation input', '子女')
+  await choose('.member-0 .supporter-1 .supporter-capable', 'pick-capable-0-1', '无能力')
+  await fill('.member-0 .supporter-1 .supporter-note input', '本人重度残疾，无劳动能力和收入')
+  await shot('10-supporters')
+
+  await press('#save-household')
+  await sleep(1500)
+  const problems = await browser.$('#form-problems')
+  if (await problems.isDisplayed().catch(() => false)) assert.fail(`form problems: ${await problems.getText()}`)
+  await browser.waitUntil(async () => !(await (await browser.$('#dirty-tag')).isExisting()), { timeout: 10000, timeoutMsg: 'the household was not saved' })
+  assert.equal(await (await browser.$$('.member-0 .supporter-name input'))[1].getValue(), '桂二妹')
+
+  // Evaluated under the built-in v2 policy: 特困, 600 × 1.3 + 800 (no self-care).
+  await clickText('.el-tabs__item', '资格评估')
+  await press('#evaluate')
+  await browser.waitUntil(async () => (await (await browser.$('#eval-total')).getText().catch(() => '')) === '1580.00', {
+    timeout: 15000,
+    timeoutMsg: 'expected a total of 1580.00',
+  })
+  assert.match(await (await browser.$('#eval-result')).getText(), /特困/)
+  await browser.waitUntil(async () => /桂长寿[\s\S]*1580\.00/.test(await textOf('#eval-members')), {
+    timeout: 10000,
+    timeoutMsg: 'the member table shows the 特困 amount',
+  })
+  assert.match(await (await browser.$('#eval-next-visit')).getText(), /^\d{4}-\d{2}-\d{2}$/)
+  const reasons = await browser.execute(() => [...document.querySelectorAll('.eval-reason')].map((e) => e.textContent))
+  assert.ok(reasons.some((r) => r.includes('《示例县特困人员救助供养实施办法》第十二条')), `a reason cites the provision: ${reasons.join(' | ')}`)
+  assert.ok(!reasons.some((r) => r.includes('tekun.basic_multiplier')), 'the key is not shown where a citation exists')
+  await shot('11-eval-v2')
+  await press('#evaluate-save')
+  await (await browser.$('#confirm-enrollment')).waitForEnabled({ timeout: 10000 })
+
+  // 临时救助: a fire, reported the day before, 800 yuan asked.
+  await clickText('.el-tabs__item', '临时救助')
+  await press('#new-aid')
+  await press('.aid-kind-emergency')
+  await fill('#aid-cause', '房屋失火')
+  const yesterday = localDay(new Date(Date.now() - 24 * 3600 * 1000))
+  await fill('#aid-event-date', yesterday)
+  await browser.keys(['Enter'])
+  await sleep(400)
+  // Whatever date the picker kept, report and payment are on that day.
+  const day = await (await browser.$('#aid-event-date')).getValue()
+  assert.match(day, /^\d{4}-\d{2}-\d{2}$/)
+  await fill('#aid-reported-at', `${day} 08:00`)
+  await fill('#aid-requested', '800')
+  await press('#save-aid')
+  await browser.waitUntil(async () => (await browser.$$('#aid-table .aid-row')).length === 1, {
+    timeout: 10000,
+    timeoutMsg: 'the request was not recorded',
+  }).catch(async (e) => {
+    const shown = await browser.$('#aid-problems')
+    if (await shown.isDisplayed().catch(() => false)) assert.fail(`request problems: ${await shown.getText()}`)
+    throw e
+  })
+  assert.match(await textOf('#aid-table'), /急难型[\s\S]*房屋失火/)
+
+  // Paid within the 先行救助 limit, 12.5 hours after the report.
+  await press('#aid-table .pay-aid')
+  await fill('#pay-granted', '800.00')
+  await fill('#pay-at', `${day} 20:30`)
+  await press('#pay-confirm')
+  await browser.waitUntil(async () => /先行救助/.test(await textOf('#aid-table')), {
+    timeout: 10000,
+    timeoutMsg: 'the payment was not recorded',
+  }).catch(async (e) => {
+    const shown = await browser.$('#pay-problems')
+    if (await shown.isDisplayed().catch(() => false)) assert.fail(`payment problems: ${await shown.getText()}`)
+    throw e
+  })
+  const register = await textOf('#aid-table')
+  assert.match(register, /800\.00/)
+  assert.match(register, /12 小时/)
+  await shot('12-temp-aid')
+
+  await press('#aid-table .print-aid-form')
+  const form = join(printDir, '临时救助审批表-E2E-002.pdf')
+  await browser.waitUntil(() => existsSync(form), { timeout: 20000 })
+  const formText = pdfText(form)
+  assert.match(formText, /先行救助/)
+  assert.match(formText, /桂长寿/)
+
+  await press('#print-dossier')
+  const dossier = join(printDir, '一户一档-E2E-002.pdf')
+  await browser.waitUntil(() => existsSync(dossier), { timeout: 20000 })
+  const dossierText = pdfText(dossier)
+  for (const expected of ['桂大成', '桂二妹', '800.00', '《示例县特困人员救助供养实施办法》第十二条']) {
+    assert.ok(dossierText.includes(expected), `the dossier holds ${expected}`)
+  }
+
+  // 在保 confirmed from the saved decision.
+  await clickText('.el-tabs__item', '资格评估')
+  await press('#confirm-enrollment')
+  await press('.el-message-box__btns .el-button--primary')
+  await browser.waitUntil(async () => /特困.*1580\.00/.test(await textOf('#eval-enrollment')), {
+    timeout: 10000,
+    timeoutMsg: 'the enrollment was not confirmed',
+  })
 })
 
 test('due list and notice screens', async () => {

@@ -1,6 +1,6 @@
 // Typed calls to the app's Tauri commands; every rule lives in the Rust core.
 import { invoke } from '@tauri-apps/api/core'
-import type { CaseEvent, CommandError, DueItem, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, Visit } from './types'
+import type { CaseEvent, CommandError, DueItem, Enrollment, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, TempAidRecord, Visit } from './types'
 
 export type Stage = 'new' | 'unencrypted' | 'locked' | 'open'
 export interface AppStatus {
@@ -55,6 +55,15 @@ export const api = {
   audit: () => invoke<AuditRow[]>('audit_findings'),
   villages: () => invoke<[string, number][]>('villages'),
   printDossier: (code: string) => invoke<string>('print_dossier', { code }),
+  tempAidRegister: (code: string) => invoke<TempAidRecord[]>('temp_aid_register', { code }),
+  /** A new request, or a correction of an open one (`granted`/`paid_at` stay null). */
+  saveTempAidRequest: (code: string, record: TempAidRecord) => invoke<string>('save_temp_aid_request', { code, record }),
+  /** Pays an open request: `granted` like "800.00", `paidAt` as "YYYY-MM-DD HH:MM". */
+  payTempAid: (code: string, id: string, granted: string, paidAt: string) => invoke<TempAidRecord>('pay_temp_aid', { code, id, granted, paidAt }),
+  tempAidAllowance: (code: string, id: string) => invoke<{ grantable: string; approval_level: string } | null>('temp_aid_allowance', { code, id }),
+  printTempAidForm: (code: string, id: string) => invoke<string>('print_temp_aid_form', { code, id }),
+  /** Records 在保 from the latest saved decision. */
+  confirmHousehold: (code: string) => invoke<Enrollment>('confirm_household', { code }),
   printNotice: (village: string, phone: string) => invoke<string>('print_notice', { village, phone }),
   settings: () => invoke<[string, string][]>('get_settings'),
   setSetting: (key: string, value: string) => invoke<void>('set_setting', { key, value }),

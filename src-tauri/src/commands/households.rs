@@ -28,6 +28,7 @@ pub struct HouseholdDetail {
     visits: Vec<Visit>,
     events: Vec<CaseEvent>,
     measures: Vec<Measure>,
+    temp_aid: Vec<bangfu::temp_aid::TempAidRecord>,
     decision: Option<Value>,
     due: Vec<DueItem>,
 }
@@ -43,6 +44,7 @@ pub fn household_detail(state: State<AppState>, code: String) -> Result<Househol
             visits: file.visits,
             events: file.events,
             measures: file.measures,
+            temp_aid: file.temp_aid,
         })
     })
 }
@@ -86,7 +88,8 @@ pub fn save_household(state: State<AppState>, household: Value) -> Result<String
     })
 }
 
-/// Evaluates a household now (and saves the decision when asked); returns the eval.v1 result.
+/// Evaluates a household now (and saves the decision when asked); returns
+/// the result as the results file writes it (`eval.v1` or `eval.v2`).
 #[tauri::command]
 pub fn evaluate_household(state: State<AppState>, code: String, save: bool) -> Result<Value> {
     with_store(&state, |store| {

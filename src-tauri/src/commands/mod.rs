@@ -2,6 +2,7 @@
 //! [`CommandError`](crate::error::CommandError) out. Each is a few lines over
 //! the core library.
 
+pub mod assistance;
 pub mod attachments;
 pub mod casework;
 pub mod households;

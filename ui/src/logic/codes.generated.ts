@@ -88,6 +88,20 @@ export const eventKinds: [string, string][] = [
   ['termination', '终止'],
 ]
 
+/** 临时救助类型 */
+export const tempAidKinds: [string, string][] = [
+  ['emergency', '急难型'],
+  ['expenditure', '支出型'],
+]
+
+/** 临时救助审批层级（审批表的写法） */
+export const approvalLevels: [string, string][] = [
+  ['none', '不予救助'],
+  ['prepay', '先行救助（事后补办审批）'],
+  ['township', '乡镇（街道）审批'],
+  ['county', '县级民政部门审批'],
+]
+
 /** 致困原因 */
 export const causes: [string, string][] = [
   ['illness', '因病'],

@@ -1,6 +1,7 @@
 // Pure helpers for the forms: blank records, change detection, ids.
 import type { Member, Visit } from '../types'
 import { checkItems } from './labels'
+import { normalizeSupporters } from './supporters'
 
 /** A new UUID v7 (time-ordered, generated offline), as record ids are. */
 export function uuidv7(now: number = Date.now(), random: (n: number) => Uint8Array = randomBytes): string {
@@ -70,10 +71,13 @@ function canonical(v: unknown): string {
   return JSON.stringify(v ?? null)
 }
 
-/** Prepares a member for saving: empty ID number means none. */
+/**
+ * Prepares a member for saving: empty ID number means none; supporters
+ * absent when not investigated, each row normalized (normalizeSupporter).
+ */
 export function normalizeMember(m: Member): Member {
   const id = (m.id_number ?? '').trim().toUpperCase()
-  return { ...m, id_number: id === '' ? null : id, name: m.name.trim() }
+  return { ...m, id_number: id === '' ? null : id, name: m.name.trim(), supporters: normalizeSupporters(m.supporters) }
 }
 
 /** Fewest characters a new passphrase may have (the core checks it too). */
