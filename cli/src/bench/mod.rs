@@ -76,7 +76,7 @@ pub fn run_eval_benchmarks(
     let t = Instant::now();
     let parsed = parse_file(&text).map_err(|e| e.to_string())?;
     figures.push(Figure {
-        name: format!("parse household.v1 JSON ({} MB)", text.len() / 1_000_000),
+        name: format!("parse household JSON ({} MB)", text.len() / 1_000_000),
         time: t.elapsed(),
         items: parsed.len(),
         peak_kib: None,
