@@ -8,10 +8,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::casework::EventKind;
 use crate::dates::add_months;
 use crate::decisions::evaluate_households;
 use crate::engine::Class;
 use crate::id_number::mask_id_number;
+use crate::lifecycle::{deadlines, Case};
 use crate::model::Household;
 use crate::money::format_amount;
 use crate::policy::PolicySet;
@@ -31,6 +33,15 @@ pub enum Rule {
     DecisionStale,
     /// The stored amount differs from a fresh evaluation.
     AmountDiffers,
+    /// The outcome differs from the rules, with a recorded 容错纠错 (reason,
+    /// approval): listed as justified, not as a mismatch.
+    JustifiedException,
+    /// A step of the 办理流程 recorded out of the order the path allows.
+    StepOutOfOrder,
+    /// A 办理时限 missed: done late, or still not done past its date.
+    DeadlineMissed,
+    /// 先行救助 paid later than the policy's hours after the report.
+    PrepayLate,
 }
 
 impl Rule {
@@ -42,6 +53,10 @@ impl Rule {
             Rule::PaidWithoutVisit => "享受待遇但未按期走访",
             Rule::DecisionStale => "认定结果超过复核周期",
             Rule::AmountDiffers => "保障金额与重新评估不符",
+            Rule::JustifiedException => "容错纠错（已说明理由并经批准）",
+            Rule::StepOutOfOrder => "办理流程顺序不符",
+            Rule::DeadlineMissed => "超过办理时限",
+            Rule::PrepayLate => "先行救助超时",
         }
     }
 }
@@ -90,6 +105,7 @@ pub fn audit(
         &staff_list(store)?,
     ));
     findings.extend(decision_checks(store, &households, policies, today)?);
+    findings.extend(procedure_checks(store, &households, policies, today)?);
     findings.sort_by(|a, b| (&a.household, a.rule).cmp(&(&b.household, b.rule)));
     Ok(findings)
 }
@@ -162,6 +178,62 @@ fn unregistered_cadre_relatives(households: &[Household], staff: &[StaffMember])
     findings
 }
 
+/// The 办理流程 of each household: steps out of order, 办理时限 missed
+/// (working days, by the store's calendar), and 先行救助 paid late.
+fn procedure_checks(
+    store: &Store,
+    households: &[Household],
+    policies: &PolicySet,
+    today: NaiveDate,
+) -> std::result::Result<Vec<Finding>, crate::decisions::EvalStoreError> {
+    let procedure = policies.in_force(today)?.procedure();
+    let calendar = store.work_calendar()?;
+    let mut findings = Vec::new();
+    for h in households {
+        let record_id = store.household_record_id(&h.id)?;
+        let events = store.events(&record_id)?;
+        let (_, refused) = Case::replay(&events, &procedure);
+        for (e, err) in refused {
+            findings.push(Finding {
+                household: h.id.clone(),
+                rule: Rule::StepOutOfOrder,
+                detail: format!("{} {}：{}", e.date, e.kind.zh(), err.reason),
+            });
+        }
+        for d in deadlines(&events, &calendar, &procedure) {
+            if d.missed(today) {
+                findings.push(Finding {
+                    household: h.id.clone(),
+                    rule: Rule::DeadlineMissed,
+                    detail: match d.done {
+                        Some(done) => format!("{}应于 {} 前完成，{} 才完成", d.what, d.due, done),
+                        None => format!("{}应于 {} 前完成，至今未完成", d.what, d.due),
+                    },
+                });
+            }
+        }
+        for r in store.temp_aid(&record_id)? {
+            if r.approval_level != Some(crate::engine::ApprovalLevel::Prepay) {
+                continue;
+            }
+            if let Some(hours) = r
+                .hours_to_payment()
+                .filter(|h| *h > i64::from(procedure.prepay_hours))
+            {
+                findings.push(Finding {
+                    household: h.id.clone(),
+                    rule: Rule::PrepayLate,
+                    detail: format!(
+                        "先行救助（{}）自报告至发放用了 {hours} 小时，超过 {} 小时",
+                        r.cause, procedure.prepay_hours
+                    ),
+                });
+            }
+        }
+    }
+    Ok(findings)
+}
+
 /// Against each household's latest saved decision: paid without a recent
 /// visit, a decision past its review, an amount the current policy changes.
 fn decision_checks(
@@ -232,17 +304,39 @@ fn decision_checks(
             });
         }
         if fresh.total_monthly() != stored.total_monthly || fresh.status != stored.status {
-            findings.push(Finding {
-                household: h.id.clone(),
-                rule: Rule::AmountDiffers,
-                detail: format!(
-                    "保存的认定为{} {} 元，按现行政策 {} 重新评估为{} {} 元",
-                    stored.status.zh(),
-                    format_amount(stored.total_monthly),
-                    policy.version,
-                    fresh.status.zh(),
-                    format_amount(fresh.total_monthly())
-                ),
+            let differs = format!(
+                "保存的认定为{} {} 元，按现行政策 {} 重新评估为{} {} 元",
+                stored.status.zh(),
+                format_amount(stored.total_monthly),
+                policy.version,
+                fresh.status.zh(),
+                format_amount(fresh.total_monthly())
+            );
+            // A 容错纠错 recorded since the decision explains the difference.
+            let events = store.events(&store.household_record_id(&h.id)?)?;
+            let exception = events
+                .iter()
+                .rev()
+                .find(|e| e.kind == EventKind::Exception && e.date >= stored.as_of);
+            findings.push(match exception {
+                Some(e) => Finding {
+                    household: h.id.clone(),
+                    rule: Rule::JustifiedException,
+                    detail: format!(
+                        "{differs}；{} 记录容错纠错：{}（批准：{}）",
+                        e.date,
+                        e.note,
+                        e.data
+                            .get("approved_by")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("—")
+                    ),
+                },
+                None => Finding {
+                    household: h.id.clone(),
+                    rule: Rule::AmountDiffers,
+                    detail: differs,
+                },
             });
         }
     }

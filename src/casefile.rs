@@ -39,6 +39,33 @@ pub struct CaseFile {
     /// Months between home visits for the status decided, under the policy
     /// of the decision (rules v2 §7); `None` without a decision or cadence.
     pub visit_months: Option<u32>,
+    /// The 办理时限 of the case's applications (working days).
+    pub deadlines: Vec<crate::lifecycle::Deadline>,
+}
+
+/// What the deadlines are counted with: the store's calendar and the 办理时限
+/// of the policy in force when the case's first application was accepted.
+struct DeadlineRules {
+    calendar: crate::lifecycle::WorkCalendar,
+    policies: PolicySet,
+}
+
+impl DeadlineRules {
+    fn of(store: &Store, policies: &PolicySet) -> Result<DeadlineRules> {
+        Ok(DeadlineRules {
+            calendar: store.work_calendar()?,
+            policies: policies.clone(),
+        })
+    }
+
+    fn deadlines(&self, events: &[CaseEvent]) -> Vec<crate::lifecycle::Deadline> {
+        let procedure = events
+            .first()
+            .and_then(|e| self.policies.in_force(e.date).ok())
+            .map(|p| p.procedure())
+            .unwrap_or_default();
+        crate::lifecycle::deadlines(events, &self.calendar, &procedure)
+    }
 }
 
 /// The visit cadence of a saved decision under the policies in `policies`.
@@ -81,11 +108,14 @@ impl CaseFile {
         let (record_id, household) = store.household(code)?;
         let decision = store.latest_decision(code)?;
         let (policies, _) = store.policy_set()?;
+        let rules = DeadlineRules::of(store, &policies)?;
+        let events = store.events(&record_id)?;
         Ok(CaseFile {
+            deadlines: rules.deadlines(&events),
             visit_months: visit_months(&policies, decision.as_ref()),
             temp_aid: store.temp_aid(&record_id)?,
             visits: store.visits(&record_id)?,
-            events: store.events(&record_id)?,
+            events,
             measures: store.measures(&record_id)?,
             attachments: attached_files(store, &record_id)?,
             record_id,
@@ -150,6 +180,9 @@ impl CaseFile {
         if let Some(next) = next_visit {
             items.push(DueItem::new(code, DueKind::Visit, next, today, "入户走访"));
         }
+        for d in self.deadlines.iter().filter(|d| d.done.is_none()) {
+            items.push(DueItem::new(code, DueKind::Deadline, d.due, today, d.what));
+        }
         for m in self
             .measures
             .iter()
@@ -190,6 +223,8 @@ pub enum DueKind {
     Measure,
     /// An unfinished visit form.
     Draft,
+    /// A 办理时限 of the application in hand (入户调查, 作出决定).
+    Deadline,
 }
 
 /// One line of the due list.
@@ -251,15 +286,18 @@ pub fn case_files(store: &Store, village: Option<&str>) -> Result<Vec<CaseFile>>
         .map(|d| (d.code.clone(), d))
         .collect();
     let (policies, _) = store.policy_set()?;
+    let rules = DeadlineRules::of(store, &policies)?;
     let mut out = Vec::with_capacity(households.len());
     for household in households {
         let record_id = store.household_record_id(&household.id)?;
         let decision = decisions.get(&household.id).cloned();
+        let events = store.events(&record_id)?;
         out.push(CaseFile {
+            deadlines: rules.deadlines(&events),
             visit_months: visit_months(&policies, decision.as_ref()),
             temp_aid: store.temp_aid(&record_id)?,
             visits: store.visits(&record_id)?,
-            events: store.events(&record_id)?,
+            events,
             measures: store.measures(&record_id)?,
             attachments: attached_files(store, &record_id)?,
             decision,

@@ -140,7 +140,8 @@ impl Visit {
     }
 }
 
-/// Steps of the case workflow.
+/// Steps of the case workflow (办理流程). Which step may follow which is
+/// [`crate::lifecycle`]'s business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -148,31 +149,58 @@ pub enum EventKind {
     Application,
     /// 入户调查.
     Investigation,
+    /// 信息核对: the check asked of the county (with the signed 授权书).
+    CheckRequest,
+    /// 信息核对: the county's reply.
+    CheckReply,
     /// 民主评议.
     DemocraticReview,
     /// 公示开始.
     NoticeStart,
+    /// 公示期间的异议.
+    Objection,
+    /// 异议的处理结果.
+    ObjectionSettled,
     /// 公示结束.
     NoticeEnd,
     /// 乡镇审核.
     TownshipReview,
-    /// 县级确认.
+    /// 审核确认（纳入）.
     CountyConfirmation,
-    /// 终止.
+    /// 不予认定.
+    Refusal,
+    /// 延长办理时限 (30 → 45 working days).
+    Extension,
+    /// 复核.
+    Review,
+    /// 进入渐退期.
+    GradualExit,
+    /// 停保/退出.
     Termination,
+    /// 容错纠错: an outcome recorded that differs from the computed one.
+    Exception,
 }
 
 impl EventKind {
     /// Every step in workflow order.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 17] = [
         EventKind::Application,
         EventKind::Investigation,
+        EventKind::CheckRequest,
+        EventKind::CheckReply,
         EventKind::DemocraticReview,
         EventKind::NoticeStart,
+        EventKind::Objection,
+        EventKind::ObjectionSettled,
         EventKind::NoticeEnd,
         EventKind::TownshipReview,
         EventKind::CountyConfirmation,
+        EventKind::Refusal,
+        EventKind::Extension,
+        EventKind::Review,
+        EventKind::GradualExit,
         EventKind::Termination,
+        EventKind::Exception,
     ];
 
     /// Chinese name.
@@ -180,12 +208,21 @@ impl EventKind {
         match self {
             EventKind::Application => "申请受理",
             EventKind::Investigation => "入户调查",
+            EventKind::CheckRequest => "申请信息核对",
+            EventKind::CheckReply => "信息核对结果",
             EventKind::DemocraticReview => "民主评议",
             EventKind::NoticeStart => "公示开始",
+            EventKind::Objection => "公示异议",
+            EventKind::ObjectionSettled => "异议处理",
             EventKind::NoticeEnd => "公示结束",
             EventKind::TownshipReview => "乡镇审核",
             EventKind::CountyConfirmation => "县级确认",
+            EventKind::Refusal => "不予认定",
+            EventKind::Extension => "延长办理时限",
+            EventKind::Review => "复核",
+            EventKind::GradualExit => "进入渐退期",
             EventKind::Termination => "终止",
+            EventKind::Exception => "容错纠错",
         }
     }
 
@@ -194,12 +231,21 @@ impl EventKind {
         match self {
             EventKind::Application => "application",
             EventKind::Investigation => "investigation",
+            EventKind::CheckRequest => "check_request",
+            EventKind::CheckReply => "check_reply",
             EventKind::DemocraticReview => "democratic_review",
             EventKind::NoticeStart => "notice_start",
+            EventKind::Objection => "objection",
+            EventKind::ObjectionSettled => "objection_settled",
             EventKind::NoticeEnd => "notice_end",
             EventKind::TownshipReview => "township_review",
             EventKind::CountyConfirmation => "county_confirmation",
+            EventKind::Refusal => "refusal",
+            EventKind::Extension => "extension",
+            EventKind::Review => "review",
+            EventKind::GradualExit => "gradual_exit",
             EventKind::Termination => "termination",
+            EventKind::Exception => "exception",
         }
     }
 
@@ -224,6 +270,10 @@ pub struct CaseEvent {
     pub actor: String,
     /// Notes (评议结果, 公示 objections, reason for 终止…).
     pub note: String,
+    /// What the step records beyond the note, by key (see
+    /// [`crate::lifecycle`] for what each step needs).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub data: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Status of an assistance measure.

@@ -222,6 +222,18 @@ pub fn confirm_enrollment(
     code: &str,
     on: NaiveDate,
 ) -> Result<crate::model::Enrollment, ConfirmError> {
+    let (household, enrollment) = enrolled_household(store, code, on)?;
+    store.write(|tx| tx.save_household(&household).map(drop))?;
+    Ok(enrollment)
+}
+
+/// The household `code` with the enrollment its latest saved decision gives
+/// when confirmed on `on` (not saved), and that enrollment.
+fn enrolled_household(
+    store: &Store,
+    code: &str,
+    on: NaiveDate,
+) -> Result<(Household, crate::model::Enrollment), ConfirmError> {
     let decision = store
         .latest_decision(code)?
         .ok_or_else(|| ConfirmError::NoDecision(code.to_owned()))?;
@@ -231,11 +243,10 @@ pub fn confirm_enrollment(
             as_of: decision.as_of,
         });
     }
-    let result: serde_json::Value =
-        serde_json::from_str(&decision.result_json).map_err(|e| StoreError::Corrupt {
-            place: format!("decisions.result_json（户 {code}）"),
-            problem: e.to_string(),
-        })?;
+    let result = decision.result().ok_or_else(|| StoreError::Corrupt {
+        place: format!("decisions.result_json（户 {code}）"),
+        problem: "不是有效的 JSON".into(),
+    })?;
     let amount = |v: &serde_json::Value| {
         v.as_str()
             .and_then(|s| s.parse::<Decimal>().ok())
@@ -271,8 +282,68 @@ pub fn confirm_enrollment(
         exceeded_since: same.and_then(|e| e.exceeded_since),
     };
     household.enrollment = Some(enrollment.clone());
-    store.write(|tx| tx.save_household(&household).map(drop))?;
-    Ok(enrollment)
+    Ok((household, enrollment))
+}
+
+/// Why a step of the 办理流程 cannot be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum StepRecordError {
+    /// The step does not follow the path, or lacks what it must record.
+    #[error(transparent)]
+    Step(#[from] crate::lifecycle::StepError),
+    /// A confirmation without an enrollable decision.
+    #[error(transparent)]
+    Confirm(#[from] ConfirmError),
+    /// No policy in force.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records a step of household `code`'s case, after checking it against
+/// the case so far ([`crate::lifecycle::Case::check`]). What the step
+/// decides is written in the same transaction: a confirmation records 在保
+/// from the saved decision, a review sets `last_review`, entering 渐退 sets
+/// `exceeded_since`, and an exit ends the enrollment.
+pub fn record_step(
+    store: &mut Store,
+    policies: &PolicySet,
+    code: &str,
+    step: &crate::casework::CaseEvent,
+) -> Result<crate::lifecycle::Case, StepRecordError> {
+    use crate::casework::EventKind;
+    let household_id = store.household_record_id(code)?;
+    let procedure = policies.in_force(step.date)?.procedure();
+    let events = store.events(&household_id)?;
+    let (mut case, _) = crate::lifecycle::Case::replay(&events, &procedure);
+    case.check(step, &procedure)?;
+    let household = match step.kind {
+        EventKind::CountyConfirmation => Some(enrolled_household(store, code, step.date)?.0),
+        EventKind::Review | EventKind::GradualExit | EventKind::Termination => {
+            let (_, mut h) = store.household(code)?;
+            match (step.kind, h.enrollment.as_mut()) {
+                (EventKind::Termination, _) => h.enrollment = None,
+                (EventKind::Review, Some(e)) => e.last_review = Some(step.date),
+                (EventKind::GradualExit, Some(e)) if e.exceeded_since.is_none() => {
+                    e.exceeded_since = Some(step.date)
+                }
+                _ => {}
+            }
+            Some(h)
+        }
+        _ => None,
+    };
+    store.write(|tx| {
+        tx.save_event(&household_id, step)?;
+        if let Some(h) = &household {
+            tx.save_household(h)?;
+        }
+        Ok::<(), StoreError>(())
+    })?;
+    case.apply(step);
+    Ok(case)
 }
 
 /// Why a 临时救助 payment cannot be recorded.

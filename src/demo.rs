@@ -465,7 +465,22 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
             draft: false,
         });
     }
-    let start = today - Days::new(200 + rng.below(300));
+    // Most cases went the whole path months ago; one in six is an
+    // application in hand, stopped where its caseworker is now. The
+    // investigation comes one to three days after 受理, in one case in
+    // eight later than the three working days allow, so 回头看 has
+    // something to find.
+    let in_hand = rng.chance(6);
+    let start = if in_hand {
+        today - Days::new(rng.below(25))
+    } else {
+        today - Days::new(200 + rng.below(300))
+    };
+    let investigated = if rng.chance(8) {
+        6 + rng.below(2)
+    } else {
+        1 + rng.below(3)
+    };
     let steps = [
         (
             EventKind::Application,
@@ -475,9 +490,21 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
         ),
         (
             EventKind::Investigation,
-            3,
+            investigated,
             "乡镇民政办",
             "两名工作人员入户调查",
+        ),
+        (
+            EventKind::CheckRequest,
+            8,
+            "乡镇民政办",
+            "提交授权书，申请县级信息核对",
+        ),
+        (
+            EventKind::CheckReply,
+            10,
+            "县民政局核对中心",
+            "未发现不符合条件的收入和财产",
         ),
         (
             EventKind::DemocraticReview,
@@ -490,15 +517,30 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
         (EventKind::TownshipReview, 26, "乡镇人民政府", "审核同意"),
         (EventKind::CountyConfirmation, 40, "县民政局", "确认纳入"),
     ];
-    let reached = 2 + rng.below(steps.len() as u64 - 1) as usize;
-    let events = steps[..reached.min(steps.len())]
+    let reached = if in_hand {
+        1 + rng.below(steps.len() as u64 - 1) as usize
+    } else {
+        steps.len()
+    };
+    let events = steps[..reached]
         .iter()
+        .filter(|(_, offset, _, _)| start + Days::new(*offset) <= today)
         .map(|(kind, offset, actor, note)| CaseEvent {
             id: uuid::Uuid::now_v7(),
             kind: *kind,
             date: start + Days::new(*offset),
             actor: (*actor).into(),
             note: (*note).into(),
+            data: match kind {
+                EventKind::CheckReply => serde_json::json!({"finding": "nothing"}),
+                EventKind::DemocraticReview => {
+                    serde_json::json!({"result": "agree", "participants": 9})
+                }
+                _ => serde_json::json!({}),
+            }
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
         })
         .collect();
     let mut measures = Vec::new();

@@ -24,6 +24,7 @@ pub mod household_json;
 pub mod id_number;
 mod jpeg;
 pub mod ledger;
+pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod money;

@@ -1,4 +1,4 @@
-//! The store commands: demo, import, export, households, visits, events, measures, log, settings.
+//! The store commands: demo, import, export, households, visits, measures, log, settings.
 
 use bangfu::limits::{read_limited, read_text, MAX_HOUSEHOLD_FILE_BYTES, MAX_ROSTER_BYTES};
 use std::io::Write;
@@ -493,30 +493,6 @@ pub(super) fn visit(db: &Path, c: VisitCommand) -> CliResult {
             Ok(())
         }
     }
-}
-
-pub(super) fn event(db: &Path, c: EventCommand) -> CliResult {
-    let EventCommand::Add {
-        household,
-        kind,
-        date,
-        actor,
-        note,
-    } = c;
-    let mut store = open(db)?;
-    let household_id = household_record(&store, &household)?;
-    let kind = EventKind::parse(&kind)
-        .ok_or_else(|| CliError::input(format!("--kind 的值“{kind}”不是已知的流程节点")))?;
-    let event = CaseEvent {
-        id: uuid::Uuid::now_v7(),
-        kind,
-        date: parse_date_arg("--date", &date)?,
-        actor,
-        note,
-    };
-    store.write(|tx| tx.save_event(&household_id, &event))?;
-    println!("已记录 {household} 户 {} {}", event.date, kind.zh());
-    Ok(())
 }
 
 pub(super) fn measure(db: &Path, c: MeasureCommand) -> CliResult {

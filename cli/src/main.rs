@@ -6,6 +6,7 @@
 mod attach;
 mod backup;
 mod bench;
+mod case;
 mod commands;
 mod eval;
 mod papers;
@@ -97,9 +98,11 @@ pub enum Command {
     TempAid(temp_aid::TempAidCommand),
     /// 确认在保：按最近保存的评估结果记录低保或特困的在保信息
     Confirm(temp_aid::ConfirmArgs),
-    /// 办理流程节点（申请受理、民主评议、公示……）
+    /// 办理流程：记录一步（按规定顺序，检查时限）
     #[command(subcommand)]
-    Event(EventCommand),
+    Event(case::EventCommand),
+    /// 办理流程：某户现在到哪一步、下一步是什么、时限
+    Case(case::CaseArgs),
     /// 一户一策帮扶措施
     #[command(subcommand)]
     Measure(MeasureCommand),
@@ -308,29 +311,6 @@ pub struct VisitAddArgs {
     pub draft: bool,
 }
 
-/// `event` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum EventCommand {
-    /// 记录一个流程节点
-    Add {
-        /// 户编号
-        #[arg(long)]
-        household: String,
-        /// 节点：application investigation democratic_review notice_start notice_end township_review county_confirmation termination（或中文名）
-        #[arg(long)]
-        kind: String,
-        /// 日期
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: String,
-        /// 经办人或单位
-        #[arg(long, default_value = "")]
-        actor: String,
-        /// 备注
-        #[arg(long, default_value = "")]
-        note: String,
-    },
-}
-
 /// `measure` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum MeasureCommand {
@@ -444,7 +424,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Visit(c) => commands::visit(&db, c),
         Command::TempAid(c) => temp_aid::temp_aid(&db, c),
         Command::Confirm(a) => temp_aid::confirm(&db, &a),
-        Command::Event(c) => commands::event(&db, c),
+        Command::Event(c) => case::event(&db, c),
+        Command::Case(a) => case::show(&db, &a),
         Command::Measure(c) => commands::measure(&db, c),
         Command::Log(LogCommand::Verify) => commands::log_verify(&db),
         Command::Settings(c) => commands::settings(&db, c),

@@ -65,6 +65,7 @@ pub fn run() {
             commands::casework::save_visit,
             commands::casework::discard_visit,
             commands::casework::add_event,
+            commands::casework::case_status,
             commands::casework::add_measure,
             commands::casework::due_list,
             commands::casework::villages,

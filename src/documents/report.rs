@@ -50,6 +50,8 @@ pub struct Summary {
     pub visits_overdue: usize,
     /// Measures past their deadline.
     pub measures_overdue: usize,
+    /// 办理时限 passed with the step not done.
+    pub deadlines_overdue: usize,
     /// Households with 残疾人两项补贴, and the sum per month.
     pub disability_subsidies: Count,
     /// Households flagged 刚性支出困难 (monitored).
@@ -97,6 +99,7 @@ impl Summary {
                     DueKind::Review => s.reviews_overdue += 1,
                     DueKind::Visit => s.visits_overdue += 1,
                     DueKind::Measure => s.measures_overdue += 1,
+                    DueKind::Deadline => s.deadlines_overdue += 1,
                     DueKind::Draft => {}
                 }
             }
@@ -275,5 +278,6 @@ pub fn report_pdf(s: &Summary, scope: &str) -> Result<Vec<u8>, PdfError> {
     doc.key_value("定期核查逾期", format!("{} 户", s.reviews_overdue));
     doc.key_value("入户走访逾期", format!("{} 户", s.visits_overdue));
     doc.key_value("帮扶措施逾期", format!("{} 项", s.measures_overdue));
+    doc.key_value("超过办理时限", format!("{} 项", s.deadlines_overdue));
     doc.to_bytes()
 }

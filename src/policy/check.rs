@@ -147,6 +147,34 @@ impl Policy {
                 })
             })
             .collect::<Result<_, _>>()?;
+        if let Some(p) = &self.procedure {
+            for (key, v, range) in [
+                (
+                    "procedure.investigation_working_days",
+                    p.investigation_working_days,
+                    1..=30,
+                ),
+                (
+                    "procedure.decision_working_days",
+                    p.decision_working_days,
+                    1..=120,
+                ),
+                (
+                    "procedure.decision_extended_working_days",
+                    p.decision_extended_working_days,
+                    p.decision_working_days..=180,
+                ),
+                ("procedure.notice_days", p.notice_days, 1..=30),
+                ("procedure.prepay_hours", p.prepay_hours, 1..=720),
+            ] {
+                if !range.contains(&v) {
+                    return Err(fail(
+                        key,
+                        &format!("应在 {} 到 {} 之间", range.start(), range.end()),
+                    ));
+                }
+            }
+        }
         if let Some(citations) = &self.citations {
             for (key, text) in citations {
                 if !holds_value(table, key) {

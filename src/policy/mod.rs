@@ -340,6 +340,9 @@ pub struct Policy {
     pub monitoring: Option<Monitoring>,
     /// Policy key → the provision it comes from (`《…》第五条`).
     pub citations: Option<BTreeMap<String, Arc<str>>>,
+    /// `[procedure]` (optional in either edition): the 办理时限; the
+    /// national defaults apply without it.
+    pub procedure: Option<crate::lifecycle::Procedure>,
     /// v1 or v2, from `format`.
     #[serde(skip, default = "v1")]
     pub edition: Edition,
@@ -471,6 +474,11 @@ impl Policy {
             SinglePersonGroup::SeriousIllness,
         ];
         self.dibao.single_person_groups.as_deref().unwrap_or(V1)
+    }
+
+    /// The 办理时限 (`[procedure]`, else the national defaults).
+    pub fn procedure(&self) -> crate::lifecycle::Procedure {
+        self.procedure.unwrap_or_default()
     }
 
     /// The provision `key` comes from, when the policy cites one.

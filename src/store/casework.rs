@@ -43,6 +43,7 @@ impl Tx<'_> {
                 ("event_date", text(&e.date.to_string())),
                 ("actor", text(&e.actor)),
                 ("note", text(&e.note)),
+                ("data", json(&e.data)),
             ],
         )?;
         Ok(())
@@ -132,7 +133,7 @@ impl Records<'_> {
     /// Case timeline of a household, in date order.
     pub fn events(&self, household_id: &str) -> Result<Vec<CaseEvent>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, event_date, actor, note FROM case_events WHERE household_id = ?1 ORDER BY event_date, id",
+            "SELECT id, kind, event_date, actor, note, data FROM case_events WHERE household_id = ?1 ORDER BY event_date, id",
         )?;
         let mut rows = stmt.query([household_id])?;
         let mut out = Vec::new();
@@ -140,12 +141,14 @@ impl Records<'_> {
             let id: String = r.get(0)?;
             let kind: String = r.get(1)?;
             let d: String = r.get(2)?;
+            let data: String = r.get(5)?;
             out.push(CaseEvent {
                 id: uuid(&id, "case_events.id")?,
                 kind: EventKind::parse(&kind).ok_or_else(|| corrupt("case_events.kind", &kind))?,
                 date: date(&d, "case_events.event_date")?,
                 actor: r.get(3)?,
                 note: r.get(4)?,
+                data: serde_json::from_str(&data).map_err(|e| corrupt("case_events.data", e))?,
             });
         }
         Ok(out)

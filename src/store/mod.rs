@@ -306,6 +306,16 @@ impl Store {
         &self.conn
     }
 
+    /// The working-day calendar: the one imported into this store (setting
+    /// `calendar_toml`), else the built-in one.
+    pub fn work_calendar(&self) -> Result<crate::lifecycle::WorkCalendar> {
+        match self.setting("calendar_toml")? {
+            Some(text) => crate::lifecycle::WorkCalendar::from_toml(&text, "本机日历")
+                .map_err(|e| StoreError::Invalid(e.to_string())),
+            None => Ok(crate::lifecycle::WorkCalendar::builtin()),
+        }
+    }
+
     /// A device setting.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self

@@ -257,6 +257,11 @@ CREATE TABLE temp_aid (
 );
 CREATE INDEX temp_aid_household ON temp_aid (household_id, event_date);
 "#,
+    r#"
+-- What a step of the 办理流程 records beyond its note (JSON object): the
+-- check's finding, the 评议 result, an objection's author, an exit's reason.
+ALTER TABLE case_events ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 /// Schema version this program writes.

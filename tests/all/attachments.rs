@@ -395,6 +395,13 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
             &visit_id,
         ],
     );
+    // The ID document of a member the demo made: its first one.
+    let shown = run(&db, &["households", "show", "BY-005", "--json"]).ok();
+    let shown: serde_json::Value = serde_json::from_str(&shown.stdout).expect("household JSON");
+    let member = shown["household"]["members"][0]["name"]
+        .as_str()
+        .expect("a member")
+        .to_owned();
     attach(
         &card,
         &[
@@ -403,7 +410,7 @@ fn the_dossier_shows_photos_lists_scans_and_can_append_them() {
             "--caption",
             "残疾人证",
             "--member",
-            "李志刚",
+            &member,
         ],
     );
     let r = attach(&pdf, &["--kind", "application", "--caption", "低保申请书"]);

@@ -93,6 +93,8 @@ struct Seed {
     /// A bundle from the device, for the county to import.
     bundle: PathBuf,
     sync: bool,
+    /// The `event add` options of a step TXZ-002's case allows next.
+    next_step: Vec<String>,
 }
 
 /// Row counts of every table but the device-local settings.
@@ -145,6 +147,29 @@ fn make_seed(dir: &Path) -> Seed {
         ],
     )
     .ok();
+
+    // The step TXZ-002's case allows next (the path is enforced), dated the
+    // demo's day so that it follows every step the demo recorded.
+    let case = run(&device_db, &["case", "--household", "TXZ-002", "--json"]).ok();
+    let case: serde_json::Value = serde_json::from_str(&case.stdout).expect("case JSON");
+    let next: Vec<&str> = case["next"]
+        .as_array()
+        .expect("next steps")
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    let next_step: Vec<String> = if next.contains(&"review") {
+        vec!["--kind", "review", "--data", "outcome=same"]
+    } else if next.contains(&"application") {
+        vec!["--kind", "application", "--note", "再次申请"]
+    } else if next.contains(&"extension") {
+        vec!["--kind", "extension", "--note", "需补充材料"]
+    } else {
+        panic!("no simple next step for TXZ-002: {next:?}")
+    }
+    .into_iter()
+    .map(String::from)
+    .collect();
 
     // A household.v1 file of new households (codes prefixed so none is in the store).
     let as_of = bangfu::dates::parse_iso_date(AS_OF).expect("date");
@@ -223,6 +248,7 @@ fn make_seed(dir: &Path) -> Seed {
         roster_csv,
         bundle,
         sync,
+        next_step,
     }
 }
 
@@ -275,18 +301,11 @@ fn args(seed: &Seed, kind: Kind, t: &Trial) -> Vec<String> {
             "看、查、算、访已完成",
         ],
         Kind::EvalSave => vec!["eval", "--save", "--as-of", AS_OF],
-        Kind::EventAdd => vec![
-            "event",
-            "add",
-            "--household",
-            "TXZ-002",
-            "--kind",
-            "democratic_review",
-            "--date",
-            "2026-05-21",
-            "--actor",
-            "村民代表会议",
-        ],
+        Kind::EventAdd => {
+            let mut step = vec!["event", "add", "--household", "TXZ-002", "--date", AS_OF];
+            step.extend(seed.next_step.iter().map(String::as_str));
+            step
+        }
         Kind::BundleExport => vec!["bundle", "export", "--out", p(&t.out)],
         Kind::CountyImport => vec!["county", "import", p(&seed.bundle), "--ack-dir", p(&t.dir)],
     };

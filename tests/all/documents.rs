@@ -553,39 +553,49 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
             "--draft",
         ])
         .ok();
+    // The path is enforced: the steps in their order, each with what it
+    // records; the confirmation (today, the day of the decision the store
+    // saved) records 在保.
     let events = [
         ("application", 60, "户主提交书面申请（流程备注甲）"),
-        ("investigation", 55, "两名工作人员入户调查（流程备注乙）"),
+        ("investigation", 58, "两名工作人员入户调查（流程备注乙）"),
+        ("check_request", 57, "提交授权书"),
+        ("check_reply", 52, "未发现收入和财产"),
         ("democratic_review", 50, "评议通过（流程备注丙）"),
         ("notice_start", 48, "村务公开栏公示（流程备注丁）"),
         ("notice_end", 41, "公示期满无异议（流程备注戊）"),
         ("township_review", 35, "审核同意（流程备注己）"),
-        ("county_confirmation", 30, "确认纳入低保（流程备注庚）"),
+        ("county_confirmation", 0, "确认纳入低保（流程备注庚）"),
     ];
     for (kind, ago, note) in events {
         let date = days_ago(ago).to_string();
-        place
-            .run(&[
-                "event",
-                "add",
-                "--household",
-                code,
-                "--kind",
-                kind,
-                "--date",
-                &date,
-                "--actor",
-                "青檀岭村委会",
-                "--note",
-                note,
-            ])
-            .ok();
+        let data: &[&str] = match kind {
+            "check_reply" => &["--data", "finding=nothing"],
+            "democratic_review" => &["--data", "result=agree", "--data", "participants=9"],
+            _ => &[],
+        };
+        let mut args = vec![
+            "event",
+            "add",
+            "--household",
+            code,
+            "--kind",
+            kind,
+            "--date",
+            &date,
+            "--actor",
+            "青檀岭村委会",
+            "--note",
+            note,
+        ];
+        args.extend_from_slice(data);
+        place.run(&args).ok();
     }
     // One event note longer than a page: its row must be continued, not cut.
     let long_note: String = (1..=60)
         .map(|i| format!("补充调查第{i:02}段：核实家庭成员务工收入、医疗费用票据及住房情况。"))
         .collect();
-    let long_date = days_ago(25).to_string();
+    let long_date = days_ago(0).to_string();
     place
         .run(&[
             "event",
@@ -593,7 +603,9 @@ fn dossier_of_twelve_members_and_forty_visits_spans_pages_without_losing_a_row()
             "--household",
             code,
             "--kind",
-            "investigation",
+            "review",
+            "--data",
+            "outcome=same",
             "--date",
             &long_date,
             "--actor",

@@ -124,7 +124,16 @@ export interface Visit {
   draft: boolean
 }
 
-export interface CaseEvent { id: string; kind: string; date: string; actor: string; note: string }
+export interface CaseEvent { id: string; kind: string; date: string; actor: string; note: string; data?: Record<string, unknown> }
+/** Where a household's case stands (case_status): the stage, the steps that may come next, the 办理时限. */
+export interface CaseStatus {
+  stage: string
+  stage_zh: string
+  next: { kind: string; label: string }[]
+  deadlines: { what: string; due: string; done: string | null; missed: boolean }[]
+  /** Steps recorded out of the path's order, each with the reason (回头看). */
+  out_of_order: string[]
+}
 export interface Measure {
   id: string
   kind: string

@@ -27,11 +27,81 @@ pub fn discard_visit(state: State<AppState>, id: uuid::Uuid) -> Result<bool> {
     with_store(&state, |store| Ok(store.write(|tx| tx.delete_visit(id))?))
 }
 
+/// Records a step of the household's 办理流程, in the order the path allows
+/// (a refused step says what must come first).
 #[tauri::command]
 pub fn add_event(state: State<AppState>, code: String, event: CaseEvent) -> Result<()> {
     with_store(&state, |store| {
-        let id = store.household_record_id(&code)?;
-        Ok(store.write(|tx| tx.save_event(&id, &event))?)
+        let (policies, _) = store.policy_set()?;
+        bangfu::decisions::record_step(store, &policies, &code, &event)
+            .map_err(|e| CommandError::new(e.to_string()))?;
+        Ok(())
+    })
+}
+
+/// Where a household's case stands: the stage, the steps that may come
+/// next, the 办理时限 with what was done when, and steps out of order.
+#[derive(Debug, Serialize)]
+pub struct CaseStatus {
+    stage: bangfu::lifecycle::Stage,
+    stage_zh: &'static str,
+    next: Vec<NextStep>,
+    deadlines: Vec<DeadlineView>,
+    out_of_order: Vec<String>,
+}
+
+/// A step that may come next, with its label.
+#[derive(Debug, Serialize)]
+pub struct NextStep {
+    kind: &'static str,
+    label: &'static str,
+}
+
+/// A deadline as the tab shows it.
+#[derive(Debug, Serialize)]
+pub struct DeadlineView {
+    what: &'static str,
+    due: chrono::NaiveDate,
+    done: Option<chrono::NaiveDate>,
+    missed: bool,
+}
+
+#[tauri::command]
+pub fn case_status(state: State<AppState>, code: String) -> Result<CaseStatus> {
+    with_store(&state, |store| {
+        let (policies, _) = store.policy_set()?;
+        let procedure = policies
+            .in_force(today())
+            .map_err(|e| CommandError::new(e.to_string()))?
+            .procedure();
+        let events = store.events(&store.household_record_id(&code)?)?;
+        let (case, refused) = bangfu::lifecycle::Case::replay(&events, &procedure);
+        let calendar = store.work_calendar()?;
+        Ok(CaseStatus {
+            stage: case.stage,
+            stage_zh: case.stage.zh(),
+            next: case
+                .next_steps()
+                .into_iter()
+                .map(|k| NextStep {
+                    kind: k.code(),
+                    label: k.zh(),
+                })
+                .collect(),
+            deadlines: bangfu::lifecycle::deadlines(&events, &calendar, &procedure)
+                .into_iter()
+                .map(|d| DeadlineView {
+                    missed: d.missed(today()),
+                    what: d.what,
+                    due: d.due,
+                    done: d.done,
+                })
+                .collect(),
+            out_of_order: refused
+                .into_iter()
+                .map(|(e, err)| format!("{} {}：{}", e.date, e.kind.zh(), err.reason))
+                .collect(),
+        })
     })
 }
 

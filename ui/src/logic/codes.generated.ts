@@ -80,12 +80,21 @@ export const checkItems: [string, string][] = [
 export const eventKinds: [string, string][] = [
   ['application', '申请受理'],
   ['investigation', '入户调查'],
+  ['check_request', '申请信息核对'],
+  ['check_reply', '信息核对结果'],
   ['democratic_review', '民主评议'],
   ['notice_start', '公示开始'],
+  ['objection', '公示异议'],
+  ['objection_settled', '异议处理'],
   ['notice_end', '公示结束'],
   ['township_review', '乡镇审核'],
   ['county_confirmation', '县级确认'],
+  ['refusal', '不予认定'],
+  ['extension', '延长办理时限'],
+  ['review', '复核'],
+  ['gradual_exit', '进入渐退期'],
   ['termination', '终止'],
+  ['exception', '容错纠错'],
 ]
 
 /** 临时救助类型 */
