@@ -361,6 +361,150 @@ test('a 特困 elder from scratch: supporters, v2 evaluation, 临时救助 paid 
   })
 })
 
+// 办理流程 steps: picks the step among those the case allows next, sets the
+// date and what the step needs, records it, and waits for it on the timeline.
+async function stepOptions() {
+  return browser.execute(() => [...document.querySelectorAll('.pick-next-step .el-select-dropdown__item')].map((e) => e.textContent.trim()))
+}
+
+async function setStepDate(day) {
+  await fill('#step-date', day)
+  await browser.keys(['Enter'])
+  await browser.waitUntil(async () => (await (await browser.$('#step-date')).getValue()) === day, {
+    timeout: 5000,
+    timeoutMsg: `the step date did not take ${day}`,
+  })
+}
+
+async function recordStep(label, day, { choices = {}, fields = {}, note = '' } = {}) {
+  await choose('#next-step-kind', 'pick-next-step', label)
+  await setStepDate(day)
+  for (const [key, text] of Object.entries(choices)) await choose(`.step-field-${key}`, `pick-step-${key}`, text)
+  for (const [key, text] of Object.entries(fields)) await fill(`#step-${key}`, text)
+  if (note) await fill('#step-note', note)
+  const before = (await browser.$$('.timeline-step')).length
+  await press('#record-step')
+  await browser.waitUntil(async () => (await browser.$$('.timeline-step')).length === before + 1, {
+    timeout: 10000,
+    timeoutMsg: `${label} was not recorded`,
+  }).catch(async (e) => {
+    const shown = await browser.$('#step-error')
+    if (await shown.isExisting()) assert.fail(`${label} refused: ${await shown.getText()}`)
+    throw e
+  })
+  // The case is read again before the button is free.
+  await browser.waitUntil(async () => !/is-loading/.test(await (await browser.$('#record-step')).getAttribute('class')), { timeout: 10000 })
+}
+
+async function stageIs(stage) {
+  await browser.waitUntil(async () => (await textOf('#case-stage')) === stage, { timeout: 10000, timeoutMsg: `the case should be ${stage}` })
+}
+
+test('办理流程 from 申请受理 to 县级确认, in the order the core allows', async () => {
+  const day = (n) => localDay(new Date(Date.now() - n * 24 * 3600 * 1000))
+
+  // A household from scratch, as above: the head without income, a child earning 6000 a year.
+  await (await browser.$('#nav-list')).click()
+  await (await browser.$('#new-household')).waitForClickable({ timeout: 15000 })
+  await (await browser.$('#new-household')).click()
+  await typeInto('#new-code', 'E2E-003')
+  await typeInto('#new-head', '程流程')
+  await typeInto('#new-head-id', '341024197608120214')
+  await typeInto('#new-village', '测试村')
+  await clickText('button', '创建并填写详情')
+  await (await browser.$('#add-member')).waitForClickable({ timeout: 15000 })
+  await press('#add-member')
+  await fill((await browser.$$('.member-name input'))[1], '程小流')
+  await fill((await browser.$$('.member-id input'))[1], '341024201203010323')
+  await press('.member-1 .add-income')
+  await fill('.member-1 .income-annual input', '6000')
+  await press('#save-household')
+  await sleep(1500)
+  const problems = await browser.$('#form-problems')
+  if (await problems.isDisplayed().catch(() => false)) assert.fail(`form problems: ${await problems.getText()}`)
+  await browser.waitUntil(async () => !(await (await browser.$('#dirty-tag')).isExisting()), { timeout: 10000, timeoutMsg: 'the household was not saved' })
+
+  // Evaluated and saved: 低保.
+  await clickText('.el-tabs__item', '资格评估')
+  await press('#evaluate-save')
+  await (await browser.$('#confirm-enrollment')).waitForEnabled({ timeout: 10000 })
+  await browser.waitUntil(async () => /低保/.test(await textOf('#eval-result')), { timeout: 10000, timeoutMsg: 'expected 低保' })
+  const total = await textOf('#eval-total')
+  assert.match(total, /^\d+\.\d\d$/)
+  assert.match(await textOf('#eval-enrollment'), /未在保/)
+
+  await clickText('.el-tabs__item', '办理流程')
+  await stageIs('未申请')
+
+  await recordStep('申请受理', day(30), { note: '本人书面申请，材料齐全' })
+  await stageIs('已受理')
+  assert.match(await textOf('.deadline-row'), /入户调查\s*应于 \d{4}-\d{2}-\d{2} 前\s*未完成/)
+  await recordStep('入户调查', day(29), { note: '两人入户，看查算访' })
+  await recordStep('申请信息核对', day(28))
+  await recordStep('信息核对结果', day(26), { choices: { finding: '未发现收入或财产' } })
+  await recordStep('民主评议', day(25), { choices: { result: '同意' }, fields: { participants: '9' } })
+  await recordStep('公示开始', day(22))
+  await stageIs('公示中')
+
+  // An objection: until it is settled, 公示结束 is not among the next steps.
+  await recordStep('公示异议', day(21), { fields: { by: '本组村民李某' }, note: '家中有轿车' })
+  let offered = await stepOptions()
+  assert.ok(offered.includes('异议处理') && !offered.includes('公示结束'), `next steps: ${offered.join('、')}`)
+  assert.match(await textOf('.timeline-step.step-objection'), /异议：本组村民李某提出，家中有轿车\s*未处理/)
+  // The only open objection is the one the settling step names.
+  await choose('#next-step-kind', 'pick-next-step', '异议处理')
+  assert.match(await textOf('.step-field-objection'), /家中有轿车/)
+  await recordStep('异议处理', day(19), { note: '经核实为借用亲戚车辆，异议不成立' })
+  assert.match(await textOf('.timeline-step.step-objection'), /已处理（\d{4}-\d{2}-\d{2}）：经核实为借用亲戚车辆/)
+  offered = await stepOptions()
+  assert.ok(offered.includes('公示结束'), `next steps: ${offered.join('、')}`)
+
+  // A second objection is recorded elsewhere (the command line, at the township)
+  // while this window still offers 公示结束: the core refuses it, saying why.
+  execFileSync(join(app, '..', 'bangfu'), ['--db', process.env.BANGFU_DB, 'event', 'add', '--household', 'E2E-003', '--kind', 'objection', '--date', day(18), '--actor', '乡镇民政办', '--note', '常年在外务工', '--data', 'by=本组村民张某'], {
+    env: { ...process.env, BANGFU_PASSPHRASE: passphrase },
+  })
+  await choose('#next-step-kind', 'pick-next-step', '公示结束')
+  await setStepDate(day(15))
+  await press('#record-step')
+  const refusal = await browser.$('#step-error')
+  await refusal.waitForDisplayed({ timeout: 10000 })
+  assert.match(await refusal.getText(), /不能记录“公示结束”.*异议处理/)
+  // The window reads the case again: the new objection, open, and 异议处理 next.
+  await browser.waitUntil(async () => /常年在外务工\s*未处理/.test(await textOf('#case-timeline')), { timeout: 10000, timeoutMsg: 'the timeline shows the new objection' })
+  offered = await stepOptions()
+  assert.ok(offered.includes('异议处理') && !offered.includes('公示结束'), `next steps: ${offered.join('、')}`)
+  await recordStep('异议处理', day(17), { note: '本人每年在家务农八个月以上，异议不成立' })
+  assert.ok(!(await (await browser.$('#step-error')).isExisting()), 'the refusal is gone once a step is recorded')
+
+  // 公示 7 days (both ends counted), then 乡镇审核 and 县级确认 (on or after the evaluation).
+  await recordStep('公示结束', day(15))
+  await recordStep('乡镇审核', day(10))
+  await recordStep('县级确认', day(0))
+  await stageIs('在保')
+
+  const timeline = await textOf('#case-timeline')
+  for (const expected of ['核对结果：未发现收入或财产', '评议：同意，9人参加', '异议：本组村民李某提出，家中有轿车', '异议：本组村民张某提出，常年在外务工', '处理异议', '县级确认']) {
+    assert.ok(timeline.includes(expected), `the timeline shows ${expected}`)
+  }
+  assert.equal((await browser.$$('.timeline-step')).length, 13)
+  const deadlines = await browser.execute(() => [...document.querySelectorAll('.deadline-row')].map((e) => ({ text: e.textContent, missed: e.classList.contains('missed') })))
+  assert.equal(deadlines.length, 2)
+  assert.ok(deadlines[0].text.includes(`完成 ${day(29)}`), deadlines[0].text)
+  assert.ok(deadlines[1].text.includes(`完成 ${day(0)}`), deadlines[1].text)
+  assert.ok(deadlines.every((d) => !d.missed), 'no deadline missed')
+  assert.ok(!(await (await browser.$('#case-out-of-order')).isExisting()), 'no step out of order')
+  assert.match(await textOf('#case-enrollment'), new RegExp(`低保.*每月 ${total} 元.*自 ${day(0)} 起`))
+  // The tab from its top, once the 已记录 messages are gone.
+  await browser.waitUntil(async () => (await browser.$$('.el-message')).length === 0, { timeout: 15000 })
+  await browser.execute(() => document.querySelector('.el-tabs__header')?.scrollIntoView({ block: 'start' }))
+  await shot('13-case-path')
+
+  // The household's 在保 line shows it too.
+  await clickText('.el-tabs__item', '资格评估')
+  assert.match(await textOf('#eval-enrollment'), new RegExp(`当前在保：低保.*每月 ${total} 元`))
+})
+
 test('due list and notice screens', async () => {
   await (await browser.$('#nav-due')).click()
   await (await browser.$('#due-table')).waitForDisplayed({ timeout: 10000 })

@@ -1,6 +1,6 @@
 // Typed calls to the app's Tauri commands; every rule lives in the Rust core.
 import { invoke } from '@tauri-apps/api/core'
-import type { CaseEvent, CommandError, DueItem, Enrollment, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, TempAidRecord, Visit } from './types'
+import type { CaseEvent, CaseStatus, CommandError, DueItem, Enrollment, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, TempAidRecord, Visit } from './types'
 
 export type Stage = 'new' | 'unencrypted' | 'locked' | 'open'
 export interface AppStatus {
@@ -49,7 +49,9 @@ export const api = {
   evaluate: (code: string, save: boolean) => invoke<EvalResult>('evaluate_household', { code, save }),
   saveVisit: (code: string, visit: Visit) => invoke<string>('save_visit', { code, visit }),
   discardVisit: (id: string) => invoke<boolean>('discard_visit', { id }),
+  /** Records a step of the 办理流程; the core refuses one the path does not allow yet. */
   addEvent: (code: string, event: CaseEvent) => invoke<void>('add_event', { code, event }),
+  caseStatus: (code: string) => invoke<CaseStatus>('case_status', { code }),
   addMeasure: (code: string, measure: Measure) => invoke<void>('add_measure', { code, measure }),
   due: (days: number) => invoke<DueItem[]>('due_list', { days }),
   audit: () => invoke<AuditRow[]>('audit_findings'),
