@@ -263,12 +263,34 @@ pub fn due_list(
 ) -> Result<Vec<DueItem>> {
     let horizon = today + chrono::Days::new(horizon_days);
     let mut items = Vec::new();
-    for file in case_files(store, village)? {
+    let files = case_files(store, village)?;
+    for file in &files {
         items.extend(
             file.due_items(today)
                 .into_iter()
                 .filter(|i| i.due <= horizon),
         );
+    }
+    // Households under 监测 are visited at their own cadence, unless a
+    // visit is due for them already.
+    let (policies, _) = store.policy_set()?;
+    let months = policies
+        .in_force(today)
+        .map(|p| p.procedure().monitoring_visit_months)
+        .unwrap_or(DEFAULT_VISIT_MONTHS);
+    for m in crate::monitoring::monitoring_list(&files, today, months) {
+        let visit_due = items
+            .iter()
+            .any(|i| i.household == m.household && i.kind == DueKind::Visit);
+        if !visit_due && m.next_visit <= horizon {
+            items.push(DueItem::new(
+                &m.household,
+                DueKind::Visit,
+                m.next_visit,
+                today,
+                "监测走访",
+            ));
+        }
     }
     items.sort_by(|a, b| (a.due, &a.household).cmp(&(b.due, &b.household)));
     Ok(items)

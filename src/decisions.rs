@@ -302,6 +302,40 @@ pub enum StepRecordError {
     Store(#[from] StoreError),
 }
 
+/// A 特困 confirmation says how the person is supported (供养方式): 集中
+/// (in an institution) or 分散 (at home, with a named carer and the date of
+/// the 委托照料协议).
+fn tekun_support(step: &crate::casework::CaseEvent) -> Result<(), crate::lifecycle::StepError> {
+    let text = |key: &str| {
+        step.data
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let fail = |reason: &str| crate::lifecycle::StepError {
+        step: step.kind.zh(),
+        reason: reason.to_owned(),
+    };
+    match text("support_mode") {
+        Some("centralized") => Ok(()),
+        Some("dispersed") => {
+            if text("carer").is_none() {
+                return Err(fail("分散供养须写明照料人（carer）"));
+            }
+            match text("agreement_date").and_then(crate::dates::parse_iso_date) {
+                Some(_) => Ok(()),
+                None => Err(fail(
+                    "分散供养须写明委托照料协议的签订日期（agreement_date：YYYY-MM-DD）",
+                )),
+            }
+        }
+        _ => Err(fail(
+            "特困人员须写明供养方式（support_mode：centralized 集中供养 或 dispersed 分散供养）",
+        )),
+    }
+}
+
 /// Records a step of household `code`'s case, after checking it against
 /// the case so far ([`crate::lifecycle::Case::check`]). What the step
 /// decides is written in the same transaction: a confirmation records 在保
@@ -316,11 +350,25 @@ pub fn record_step(
     use crate::casework::EventKind;
     let household_id = store.household_record_id(code)?;
     let procedure = policies.in_force(step.date)?.procedure();
+    // A 容错纠错 keeps the outcome the rules computed beside the one recorded.
+    let mut step = step.clone();
+    if step.kind == EventKind::Exception && !step.data.contains_key("computed") {
+        if let Some(d) = store.latest_decision(code)? {
+            step.data.insert("computed".into(), d.status.code().into());
+        }
+    }
+    let step = &step;
     let events = store.events(&household_id)?;
     let (mut case, _) = crate::lifecycle::Case::replay(&events, &procedure);
     case.check(step, &procedure)?;
     let household = match step.kind {
-        EventKind::CountyConfirmation => Some(enrolled_household(store, code, step.date)?.0),
+        EventKind::CountyConfirmation => {
+            let (household, enrollment) = enrolled_household(store, code, step.date)?;
+            if enrollment.is_tekun() {
+                tekun_support(step)?;
+            }
+            Some(household)
+        }
         EventKind::Review | EventKind::GradualExit | EventKind::Termination => {
             let (_, mut h) = store.household(code)?;
             match (step.kind, h.enrollment.as_mut()) {

@@ -358,7 +358,12 @@ pub fn build(today: NaiveDate, per_village: usize) -> Vec<DemoHousehold> {
                 cadre_relative: rng.chance(3),
                 last_visit: None,
             };
-            out.push(casework(household, today, &mut rng));
+            // Households with too much income or property applied and were refused.
+            let refused = matches!(
+                situation,
+                Situation::WellOff | Situation::Savings | Situation::Vehicle
+            );
+            out.push(casework(household, refused, today, &mut rng));
         }
     }
     // One person listed in two households: the audit must find it.
@@ -435,7 +440,7 @@ fn record_supporters(members: &mut [Member], today: NaiveDate) {
     }
 }
 
-fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHousehold {
+fn casework(household: Household, refused: bool, today: NaiveDate, rng: &mut Rng) -> DemoHousehold {
     let pair = |rng: &mut Rng| {
         let a = rng.below(WORKERS.len() as u64) as usize;
         vec![
@@ -515,7 +520,16 @@ fn casework(household: Household, today: NaiveDate, rng: &mut Rng) -> DemoHouseh
         (EventKind::NoticeStart, 14, "村委会", "村务公开栏公示"),
         (EventKind::NoticeEnd, 21, "村委会", "公示期满无异议"),
         (EventKind::TownshipReview, 26, "乡镇人民政府", "审核同意"),
-        (EventKind::CountyConfirmation, 40, "县民政局", "确认纳入"),
+        if refused {
+            (
+                EventKind::Refusal,
+                40,
+                "县民政局",
+                "经核对，家庭收入或财产超过规定，不予认定，已书面告知理由",
+            )
+        } else {
+            (EventKind::CountyConfirmation, 40, "县民政局", "确认纳入")
+        },
     ];
     let reached = if in_hand {
         1 + rng.below(steps.len() as u64 - 1) as usize

@@ -28,6 +28,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod model;
 pub mod money;
+pub mod monitoring;
 pub mod pdf;
 pub mod policy;
 pub mod roster;

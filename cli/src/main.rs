@@ -122,6 +122,8 @@ pub enum Command {
     Report(papers::ReportArgs),
     /// 动态管理到期事项：复核、走访、帮扶措施
     Due(papers::DueArgs),
+    /// 防返贫监测：刚性支出困难、一年内停保退出或未获认定的户，按周期走访
+    Monitor(papers::MonitorArgs),
     /// 回头看：重复登记、干部近亲属未备案、未按期走访、超期未复核、金额不符
     Audit(papers::AuditArgs),
     /// 设备身份：建立、查看，导入县级公钥
@@ -435,6 +437,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Report(a) => papers::report(&db, &a),
         Command::Due(a) => papers::due(&db, &a),
         Command::Audit(a) => papers::audit(&db, &a),
+        Command::Monitor(a) => papers::monitor(&db, &a),
         Command::Device(c) => sync::device(&db, c),
         Command::Bundle(c) => sync::bundle(&db, c),
         Command::County(c) => sync::county(&db, c),

@@ -222,6 +222,63 @@ pub(super) fn due(db: &Path, a: &DueArgs) -> CliResult {
     Ok(())
 }
 
+/// `monitor` options.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// 只列某村/社区
+    #[arg(long)]
+    pub village: Option<String>,
+    /// 输出 JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub(super) fn monitor(db: &Path, a: &MonitorArgs) -> CliResult {
+    let store = super::unlock::open_store(db)?;
+    let policies = super::eval::store_policies(&store, &[])?;
+    let months = policies
+        .in_force(today())
+        .map_err(|e| CliError::input(e.to_string()))?
+        .procedure()
+        .monitoring_visit_months;
+    let files = case_files(&store, a.village.as_deref())?;
+    let list = bangfu::monitoring::monitoring_list(&files, today(), months);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).map_err(|e| CliError::failure(e.to_string()))?
+        );
+        return Ok(());
+    }
+    let mut t = Table::new(&[
+        ("户编号", false),
+        ("村/社区", false),
+        ("监测原因", false),
+        ("最近走访", false),
+        ("下次走访", false),
+    ]);
+    for m in &list {
+        t.row(vec![
+            m.household.clone(),
+            m.village.clone(),
+            m.grounds.join("；"),
+            m.last_visit.map_or("—".into(), |d| d.to_string()),
+            format!(
+                "{}{}",
+                m.next_visit,
+                if m.overdue { "（已逾期）" } else { "" }
+            ),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "监测 {} 户（每{months}个月走访），其中走访逾期 {} 户",
+        list.len(),
+        list.iter().filter(|m| m.overdue).count()
+    );
+    Ok(())
+}
+
 /// `audit` options.
 #[derive(Debug, Args)]
 pub struct AuditArgs {

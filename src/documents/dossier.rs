@@ -564,14 +564,32 @@ fn write_timeline(doc: &mut Document, file: &CaseFile) {
             Column::fraction("情况", 2.5),
         ]);
         for e in &file.events {
+            let recorded = crate::lifecycle::describe_step(e);
+            let what = match (recorded.is_empty(), e.note.trim().is_empty()) {
+                (true, _) => e.note.clone(),
+                (false, true) => recorded,
+                (false, false) => format!("{recorded}。{}", e.note),
+            };
             timeline.row([
                 e.date.to_string(),
                 e.kind.zh().to_owned(),
                 e.actor.clone(),
-                e.note.clone(),
+                what,
             ]);
         }
         doc.table(timeline);
+    }
+    for d in &file.deadlines {
+        let done = d.done.map_or("未完成".to_owned(), |x| format!("{x} 完成"));
+        let late = if d.done.is_some_and(|x| x > d.due) {
+            "（超时）"
+        } else {
+            ""
+        };
+        doc.key_value(
+            "办理时限",
+            format!("{}：应于 {} 前，{done}{late}", d.what, d.due),
+        );
     }
 }
 

@@ -89,6 +89,8 @@ pub struct Procedure {
     pub notice_days: u32,
     /// 先行救助 paid within this many hours of the report.
     pub prepay_hours: u32,
+    /// Households under 监测 (防返贫监测) are visited every this many months.
+    pub monitoring_visit_months: u32,
 }
 
 impl Default for Procedure {
@@ -99,6 +101,7 @@ impl Default for Procedure {
             decision_extended_working_days: 45,
             notice_days: 7,
             prepay_hours: 24,
+            monitoring_visit_months: 3,
         }
     }
 }
@@ -393,6 +396,59 @@ pub const EXIT_REASONS: &[(&str, &str)] = &[
     ("moved", "迁出"),
     ("voluntary", "主动退出"),
 ];
+
+/// What a step records beyond its note, in Chinese (核对结果：未发现收入或财产;
+/// 评议：同意，9人参加; 终止：主动退出，继续发放2个月; 容错纠错 with the
+/// computed and the recorded outcome …), for the dossier; empty when the
+/// step records nothing more.
+pub fn describe_step(e: &CaseEvent) -> String {
+    let text = |key: &str| e.data.get(key).and_then(Value::as_str).unwrap_or("");
+    let number = |key: &str| e.data.get(key).and_then(Value::as_u64);
+    let word = |table: &[(&str, &'static str)], key: &str| {
+        table
+            .iter()
+            .find(|(code, _)| *code == text(key))
+            .map_or(String::new(), |(_, zh)| (*zh).to_owned())
+    };
+    let status = |key: &str| {
+        crate::engine::Status::from_code(text(key))
+            .map_or(text(key).to_owned(), |s| s.zh().to_owned())
+    };
+    match e.kind {
+        EventKind::CheckReply => format!("核对结果：{}", word(CHECK_FINDINGS, "finding")),
+        EventKind::DemocraticReview => format!(
+            "评议：{}，{}人参加",
+            word(REVIEW_RESULTS, "result"),
+            number("participants").unwrap_or(0)
+        ),
+        EventKind::Objection => format!("{}提出异议", text("by")),
+        EventKind::Review => format!("复核：{}", word(REVIEW_OUTCOMES, "outcome")),
+        EventKind::Termination => match number("paid_months") {
+            Some(m) if text("reason") == "voluntary" => format!("终止：主动退出，继续发放{m}个月"),
+            _ => format!("终止：{}", word(EXIT_REASONS, "reason")),
+        },
+        EventKind::CountyConfirmation => match text("support_mode") {
+            "centralized" => "集中供养".to_owned(),
+            "dispersed" => format!(
+                "分散供养，照料人：{}，委托照料协议 {}",
+                text("carer"),
+                text("agreement_date")
+            ),
+            _ => String::new(),
+        },
+        EventKind::Exception => format!(
+            "计算结论：{}；认定为：{}；批准人：{}",
+            if text("computed").is_empty() {
+                "—".to_owned()
+            } else {
+                status("computed")
+            },
+            status("recorded"),
+            text("approved_by")
+        ),
+        _ => String::new(),
+    }
+}
 
 /// A deadline of the application in hand.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -313,3 +313,45 @@ fn deadlines_count_working_days_across_national_day_and_an_extension() {
     assert_eq!(ds[1].what, "作出决定（已延长）");
     assert_eq!(c.working_days_between(d("2026-09-29"), ds[1].due), 45);
 }
+
+#[test]
+fn each_step_is_described_in_chinese_for_the_dossier() {
+    let said = |kind, data| describe_step(&step(kind, "2026-12-01", data));
+    assert_eq!(
+        said(EventKind::CheckReply, json!({"finding": "income"})),
+        "核对结果：发现收入"
+    );
+    assert_eq!(
+        said(
+            EventKind::DemocraticReview,
+            json!({"result": "hardship", "participants": 11})
+        ),
+        "评议：确有困难，11人参加"
+    );
+    assert_eq!(
+        said(
+            EventKind::Termination,
+            json!({"reason": "voluntary", "paid_months": 2})
+        ),
+        "终止：主动退出，继续发放2个月"
+    );
+    assert_eq!(
+        said(EventKind::Termination, json!({"reason": "death"})),
+        "终止：死亡"
+    );
+    assert_eq!(
+        said(
+            EventKind::CountyConfirmation,
+            json!({"support_mode": "dispersed", "carer": "张三", "agreement_date": "2026-11-30"})
+        ),
+        "分散供养，照料人：张三，委托照料协议 2026-11-30"
+    );
+    assert_eq!(
+        said(
+            EventKind::Exception,
+            json!({"computed": "marginal", "recorded": "dibao", "approved_by": "乡镇人民政府"})
+        ),
+        "计算结论：低保边缘；认定为：低保；批准人：乡镇人民政府"
+    );
+    assert_eq!(said(EventKind::NoticeStart, json!({})), "");
+}

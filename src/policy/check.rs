@@ -166,6 +166,11 @@ impl Policy {
                 ),
                 ("procedure.notice_days", p.notice_days, 1..=30),
                 ("procedure.prepay_hours", p.prepay_hours, 1..=720),
+                (
+                    "procedure.monitoring_visit_months",
+                    p.monitoring_visit_months,
+                    1..=12,
+                ),
             ] {
                 if !range.contains(&v) {
                     return Err(fail(

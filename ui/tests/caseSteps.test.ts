@@ -139,3 +139,14 @@ describe('describeStep', () => {
     expect(describeStep(ev('2', 'termination', '2025-10-06', '迁往县城'))).toEqual(['迁往县城'])
   })
 })
+
+describe('the 特困 confirmation', () => {
+  it('asks the carer and the agreement only for 分散供养', async () => {
+    const { shownFields, buildData, describeStep } = await import('../src/logic/caseSteps')
+    expect(shownFields('county_confirmation', {}).map((f) => f.key)).toEqual(['support_mode'])
+    expect(shownFields('county_confirmation', { support_mode: 'dispersed' }).map((f) => f.key)).toEqual(['support_mode', 'carer', 'agreement_date'])
+    expect(buildData('county_confirmation', { support_mode: 'centralized', carer: '不该出现' })).toEqual({ support_mode: 'centralized' })
+    const e = { id: '1', kind: 'county_confirmation', date: '2026-12-01', actor: '', note: '', data: { support_mode: 'dispersed', carer: '张三', agreement_date: '2026-11-30' } }
+    expect(describeStep(e)).toEqual(['分散供养，照料人：张三，委托照料协议 2026-11-30'])
+  })
+})

@@ -42,6 +42,12 @@ export const exitReasons: Pairs = [
   ['voluntary', '主动退出'],
 ]
 
+/** `support_mode` of a 特困 confirmation (供养方式). */
+export const supportModes: Pairs = [
+  ['centralized', '集中供养'],
+  ['dispersed', '分散供养'],
+]
+
 /** How a field is typed: a choice of codes, a whole number, free text, or one of the open 公示异议. */
 export type FieldKind = 'select' | 'integer' | 'text' | 'objection'
 
@@ -68,6 +74,12 @@ const FIELDS: Record<string, StepField[]> = {
   objection: [{ key: 'by', label: '提出人', kind: 'text', placeholder: '谁提出的异议，如 本组村民李某' }],
   objection_settled: [{ key: 'objection', label: '处理的异议', kind: 'objection' }],
   review: [{ key: 'outcome', label: '复核结果', kind: 'select', options: reviewOutcomes }],
+  // 特困 only: the core asks for it when the confirmed decision is 特困.
+  county_confirmation: [
+    { key: 'support_mode', label: '供养方式（特困）', kind: 'select', options: supportModes },
+    { key: 'carer', label: '照料人', kind: 'text', when: (v) => v.support_mode === 'dispersed' },
+    { key: 'agreement_date', label: '委托照料协议日期', kind: 'text', placeholder: 'YYYY-MM-DD', when: (v) => v.support_mode === 'dispersed' },
+  ],
   termination: [
     { key: 'reason', label: '终止原因', kind: 'select', options: exitReasons },
     { key: 'paid_months', label: '继续发放月数', kind: 'integer', placeholder: '1 到 3', when: (v) => v.reason === 'voluntary' },
@@ -229,6 +241,15 @@ export function describeStep(e: CaseEvent, events: CaseEvent[] = []): string[] {
     case 'review':
       if (text(e, 'outcome')) lines.push(`复核：${label(reviewOutcomes, text(e, 'outcome'))}`)
       break
+    case 'county_confirmation': {
+      const mode = text(e, 'support_mode')
+      if (mode) {
+        const carer = text(e, 'carer')
+        const agreed = text(e, 'agreement_date')
+        lines.push(`${label(supportModes, mode)}${carer ? `，照料人：${carer}` : ''}${agreed ? `，委托照料协议 ${agreed}` : ''}`)
+      }
+      break
+    }
     case 'termination': {
       const reason = text(e, 'reason')
       const months = text(e, 'paid_months')
