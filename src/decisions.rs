@@ -371,8 +371,12 @@ pub fn record_step(
         }
         EventKind::Review | EventKind::GradualExit | EventKind::Termination => {
             let (_, mut h) = store.household(code)?;
+            let stops =
+                step.data.get("outcome").and_then(serde_json::Value::as_str) == Some("stop");
             match (step.kind, h.enrollment.as_mut()) {
+                // 终止, or a review that stops the payment (停发): 在保 ends.
                 (EventKind::Termination, _) => h.enrollment = None,
+                (EventKind::Review, _) if stops => h.enrollment = None,
                 (EventKind::Review, Some(e)) => e.last_review = Some(step.date),
                 (EventKind::GradualExit, Some(e)) if e.exceeded_since.is_none() => {
                     e.exceeded_since = Some(step.date)

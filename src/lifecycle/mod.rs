@@ -89,8 +89,14 @@ pub struct Procedure {
     pub notice_days: u32,
     /// 先行救助 paid within this many hours of the report.
     pub prepay_hours: u32,
-    /// Households under 监测 (防返贫监测) are visited every this many months.
+    /// Households under 监测 (防返贫监测) are visited every this many months
+    /// (may be left out: 3).
+    #[serde(default = "three_months")]
     pub monitoring_visit_months: u32,
+}
+
+fn three_months() -> u32 {
+    3
 }
 
 impl Default for Procedure {
@@ -101,7 +107,7 @@ impl Default for Procedure {
             decision_extended_working_days: 45,
             notice_days: 7,
             prepay_hours: 24,
-            monitoring_visit_months: 3,
+            monitoring_visit_months: three_months(),
         }
     }
 }

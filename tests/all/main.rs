@@ -16,6 +16,8 @@ mod support;
 
 mod attachments;
 mod audit;
+mod case_path;
+mod case_sync;
 #[cfg(unix)]
 mod crash_safety;
 mod csv_exports;

@@ -52,14 +52,14 @@ fn household(code: &str, village: &str, members: Vec<Value>) -> Value {
 
 /// One working adult earning 9,600 a year (700 a month after the work
 /// allowance, under the 900 of 低保边缘 at the built-in rural standard of 600).
-fn worker(code: &str, village: &str, id: &str) -> Value {
+pub(crate) fn worker(code: &str, village: &str, id: &str) -> Value {
     let mut m = member("程金明", id, "self", "full", "full", "");
     m["incomes"] = json!([{"kind": "wage", "annual": "9600.00"}]);
     household(code, village, vec![m])
 }
 
 /// Writes `households` as a `bangfu.household.v2` file and imports it.
-fn import(db: &Path, file: &Path, households: &[Value]) {
+pub(crate) fn import(db: &Path, file: &Path, households: &[Value]) {
     write_json(
         file,
         &json!({"format": "bangfu.household.v2", "households": households}),
@@ -148,7 +148,7 @@ fn state(db: &Path) -> Vec<String> {
 }
 
 /// The store's change log verifies.
-fn log_verifies(db: &Path) {
+pub(crate) fn log_verifies(db: &Path) {
     let r = run(db, &["log", "verify"]).ok();
     assert!(r.stdout.contains("哈希链连续"), "{}", r.stdout);
 }
@@ -947,24 +947,24 @@ fn confirm_records_the_enrollment_from_the_latest_saved_decision() {
 // Sync: two devices, one household; what a device may write
 // ---------------------------------------------------------------------------
 
-fn export(db: &Path, out: &Path) -> Run {
+pub(crate) fn export(db: &Path, out: &Path) -> Run {
     run(db, &["bundle", "export", "--out", p(out)])
 }
 
-fn county_import(county: &County, files: &[&Path]) -> Run {
+pub(crate) fn county_import(county: &County, files: &[&Path]) -> Run {
     let mut args = vec!["county", "import"];
     args.extend(files.iter().map(|f| p(f)));
     run(&county.db, &args)
 }
 
-fn ack_of(bundle: &Path) -> PathBuf {
+pub(crate) fn ack_of(bundle: &Path) -> PathBuf {
     let mut name = bundle.file_name().expect("name").to_owned();
     name.push(".ack");
     bundle.with_file_name(name)
 }
 
 /// Export, import at the county, and take the acknowledgement back.
-fn sync(db: &Path, county: &County, out: &Path) {
+pub(crate) fn sync(db: &Path, county: &County, out: &Path) {
     export(db, out).ok();
     county_import(county, &[out]).ok();
     run(db, &["bundle", "ack", p(&ack_of(out))]).ok();
@@ -972,7 +972,7 @@ fn sync(db: &Path, county: &County, out: &Path) {
 
 /// A second device of 田心寨村 made from a copy of `from`'s store, with its
 /// own identity, registered at `county`.
-fn copied_device(dir: &Path, from: &Path, name: &str, county: &County) -> PathBuf {
+pub(crate) fn copied_device(dir: &Path, from: &Path, name: &str, county: &County) -> PathBuf {
     let db = dir.join(format!("{name}.sqlite"));
     std::fs::copy(from, &db).expect("copy store");
     let reg = dir.join(format!("{name}.reg"));

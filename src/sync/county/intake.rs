@@ -111,6 +111,10 @@ pub fn import_bundle<S: CountyStore>(
         let mut apply = Apply::new(tx, &device.device_id, m.sequence, scope)?;
         apply_payload(&mut apply, &mut opened, &identity, &m, path)?;
         apply.check_households(path)?;
+        apply.case_conflicts().map_err(|e| match e {
+            Problem::Store(s) => SyncError::Store(s),
+            Problem::Bad(why) => reject(path, why),
+        })?;
         tx.record_import(&ImportRecord {
             device_id: &device.device_id,
             sequence: m.sequence,
@@ -406,6 +410,8 @@ struct Apply<'t, T: CountyTx> {
     seen: HashMap<(String, String), Option<String>>,
     /// Households written to, each with the number of the last entry that did.
     touched: HashMap<String, u64>,
+    /// Case steps (`case_events`) this bundle wrote, with their entries.
+    steps: HashMap<String, Line>,
     rows_changed: u64,
     new_conflicts: Vec<i64>,
     settled: u64,
@@ -426,6 +432,7 @@ impl<'t, T: CountyTx> Apply<'t, T> {
             open,
             seen: HashMap::new(),
             touched: HashMap::new(),
+            steps: HashMap::new(),
             rows_changed: 0,
             new_conflicts: Vec::new(),
             settled: 0,
@@ -458,6 +465,9 @@ impl<'t, T: CountyTx> Apply<'t, T> {
             other => return Err(Problem::Bad(format!("的操作“{other}”未知"))),
         };
         self.admit(table, held.as_ref(), Some(&incoming), n)?;
+        if table == "case_events" {
+            self.steps.insert(line.record_id.clone(), line.clone());
+        }
         if incoming.get("id").and_then(Value::as_str) != Some(line.record_id.as_str()) {
             return Err(Problem::Bad("的内容与记录号不符".into()));
         }
@@ -611,6 +621,52 @@ impl<'t, T: CountyTx> Apply<'t, T> {
                         problems.join("；")
                     ),
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Two devices advancing one case differently: a step this bundle
+    /// brought that the case's path refuses after a step another device
+    /// recorded is a conflict, listed for the county to settle (both steps
+    /// are kept; each device checked the path on its own data).
+    fn case_conflicts(&mut self) -> Result<(), Problem> {
+        if self.steps.is_empty() {
+            return Ok(());
+        }
+        let procedure = crate::lifecycle::Procedure::default();
+        let mut households: Vec<String> = self.touched.keys().cloned().collect();
+        households.sort();
+        for id in households {
+            let steps = self.tx.case_steps(&id)?;
+            let (_, refused) = crate::lifecycle::Case::replay(&steps, &procedure);
+            for (step, why) in refused {
+                let Some(line) = self.steps.get(&step.id.to_string()).cloned() else {
+                    continue;
+                };
+                // The step it collides with: the latest one before it that
+                // another device wrote.
+                let mut before = None;
+                let at = steps.iter().position(|s| s.id == step.id).unwrap_or(0);
+                for other in steps[..at].iter().rev() {
+                    let version = self.tx.versions("case_events", &other.id.to_string())?;
+                    if let Some(v) = version.created.filter(|v| v.device != self.device) {
+                        before = Some((other.clone(), v));
+                        break;
+                    }
+                }
+                let Some((other, version)) = before else {
+                    continue;
+                };
+                let code = self.tx.household_place(&id)?.map(|p| p.code);
+                let held = Value::String(format!("{} {}", other.date, other.kind.zh()));
+                let incoming = Value::String(format!(
+                    "{} {}（{}）",
+                    step.date,
+                    step.kind.zh(),
+                    why.reason
+                ));
+                self.record_conflict(&line, "kind", code.as_deref(), (&version, &held), &incoming)?;
             }
         }
         Ok(())

@@ -262,6 +262,13 @@ impl CountyTx for Tx<'_> {
         admission::household_problems(self.records(), id, today)
     }
 
+    fn case_steps(
+        &self,
+        household_id: &str,
+    ) -> Result<Vec<crate::casework::CaseEvent>, StoreError> {
+        self.records().events(household_id)
+    }
+
     fn versions(&self, table: &str, id: &str) -> Result<RecordVersions, StoreError> {
         let text: Option<String> = self
             .conn()

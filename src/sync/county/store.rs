@@ -179,6 +179,9 @@ pub trait CountyTx {
         id: &str,
         today: chrono::NaiveDate,
     ) -> Result<Option<Vec<String>>, StoreError>;
+    /// The steps of a household's case (办理流程), in date order.
+    fn case_steps(&self, household_id: &str)
+        -> Result<Vec<crate::casework::CaseEvent>, StoreError>;
     /// Field versions of a record.
     fn versions(&self, table: &str, id: &str) -> Result<RecordVersions, StoreError>;
     /// Saves them (`None`: the record is gone).
