@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         let again = parse_household(&household_to_json(&h), i)
             .expect("a household the roster accepted is writable and readable");
         assert!(
-            again.errors.is_empty(),
+            again.errors.is_empty() && again.v2_errors.is_empty(),
             "the roster accepted a household that household.v1 rejects: {:?}",
             again.errors
         );
@@ -67,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
         parsed.push(ParsedHousehold {
             household: h,
             errors: Vec::new(),
+            v2_errors: Vec::new(),
         });
     }
     let report = bangfu::engine::evaluate_all(policies(), &parsed, as_of).expect("in force");
