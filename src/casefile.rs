@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::casework::{CaseEvent, Measure, MeasureStatus, Visit};
+use crate::casework::{CaseEvent, Measure, Visit};
 use crate::dates::{add_months, age_on};
 use crate::model::{Ability, Household};
 use crate::policy::PolicySet;
@@ -136,6 +136,65 @@ impl CaseFile {
             .map_or(rust_decimal::Decimal::ZERO, |d| d.total_monthly)
     }
 
+    /// Measures the latest decision suggests that the plan lacks: 残疾人两项补贴
+    /// for each member the rules give one, not yet in a measure of that kind
+    /// naming the member. `responsible` is who will carry them out.
+    pub fn suggested_measures(&self, responsible: &str) -> Vec<Measure> {
+        let Some(result) = self.decision_json() else {
+            return Vec::new();
+        };
+        let members = result["members"].as_array().cloned().unwrap_or_default();
+        let amount = |v: &Value| {
+            v.as_str()
+                .and_then(|s| s.parse::<rust_decimal::Decimal>().ok())
+                .unwrap_or_default()
+        };
+        let mut out = Vec::new();
+        for m in &members {
+            let (living, care) = (amount(&m["living_subsidy"]), amount(&m["care_subsidy"]));
+            if living.is_zero() && care.is_zero() {
+                continue;
+            }
+            let Some(member) = m["index"]
+                .as_u64()
+                .and_then(|i| self.household.members.get(i as usize))
+            else {
+                continue;
+            };
+            let planned = self
+                .measures
+                .iter()
+                .any(|x| x.kind == "残疾人两项补贴" && x.description.contains(&member.name));
+            if planned {
+                continue;
+            }
+            let mut parts = Vec::new();
+            if !living.is_zero() {
+                parts.push(format!(
+                    "困难残疾人生活补贴每月{}元",
+                    crate::money::format_amount(living)
+                ));
+            }
+            if !care.is_zero() {
+                parts.push(format!(
+                    "重度残疾人护理补贴每月{}元",
+                    crate::money::format_amount(care)
+                ));
+            }
+            out.push(Measure {
+                id: uuid::Uuid::now_v7(),
+                kind: "残疾人两项补贴".into(),
+                description: format!("为{}申请{}", member.name, parts.join("、")),
+                responsible: responsible.to_owned(),
+                due: None,
+                status: crate::casework::MeasureStatus::Planned,
+                outcome: String::new(),
+                referral: None,
+            });
+        }
+        out
+    }
+
     /// What is due or overdue for this household on `today`.
     pub fn due_items(&self, today: NaiveDate) -> Vec<DueItem> {
         let mut items = Vec::new();
@@ -183,11 +242,7 @@ impl CaseFile {
         for d in self.deadlines.iter().filter(|d| d.done.is_none()) {
             items.push(DueItem::new(code, DueKind::Deadline, d.due, today, d.what));
         }
-        for m in self
-            .measures
-            .iter()
-            .filter(|m| m.status != MeasureStatus::Done)
-        {
+        for m in self.measures.iter().filter(|m| !m.status.is_closed()) {
             if let Some(due) = m.due {
                 items.push(DueItem::new(
                     code,

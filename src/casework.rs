@@ -282,21 +282,63 @@ pub struct CaseEvent {
 pub enum MeasureStatus {
     /// 计划中.
     Planned,
-    /// 落实中.
+    /// 进行中.
     InProgress,
-    /// 已落实.
+    /// 已完成.
     Done,
+    /// 未落实: given up or refused, with the reason in the outcome.
+    NotDone,
 }
 
 impl MeasureStatus {
+    /// Every status.
+    pub const ALL: [MeasureStatus; 4] = [
+        MeasureStatus::Planned,
+        MeasureStatus::InProgress,
+        MeasureStatus::Done,
+        MeasureStatus::NotDone,
+    ];
+
     /// Chinese name.
     pub fn zh(self) -> &'static str {
         match self {
             MeasureStatus::Planned => "计划中",
-            MeasureStatus::InProgress => "落实中",
-            MeasureStatus::Done => "已落实",
+            MeasureStatus::InProgress => "进行中",
+            MeasureStatus::Done => "已完成",
+            MeasureStatus::NotDone => "未落实",
         }
     }
+
+    /// The file code.
+    pub fn code(self) -> &'static str {
+        match self {
+            MeasureStatus::Planned => "planned",
+            MeasureStatus::InProgress => "in_progress",
+            MeasureStatus::Done => "done",
+            MeasureStatus::NotDone => "not_done",
+        }
+    }
+
+    /// Whether nothing more is to be done (its deadline no longer runs).
+    pub fn is_closed(self) -> bool {
+        matches!(self, MeasureStatus::Done | MeasureStatus::NotDone)
+    }
+}
+
+/// A referral to another department (医疗/教育/住房/就业救助, 慈善): where it
+/// went, when, and what came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// The department or organisation (县医保局, 镇中心校, 慈善总会 …).
+    pub department: String,
+    /// Date sent.
+    pub sent: NaiveDate,
+    /// Its reply, once there is one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reply: String,
+    /// Date of the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replied: Option<NaiveDate>,
 }
 
 /// One measure of the household's assistance plan (一户一策).
@@ -314,4 +356,84 @@ pub struct Measure {
     pub due: Option<NaiveDate>,
     /// Status.
     pub status: MeasureStatus,
+    /// What came of it (required to close it as 未落实).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub outcome: String,
+    /// The referral, when the measure is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Referral>,
+}
+
+/// Why a measure cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MeasureError {
+    /// No responsible person.
+    #[error("请填写帮扶措施的责任人")]
+    NoResponsible,
+    /// 未落实 without saying why.
+    #[error("措施“未落实”须写明原因（outcome）")]
+    NotDoneWithoutReason,
+    /// A referral without its department, or replied before it was sent.
+    #[error("转介须写明转往的部门，答复日期不能早于转介日期")]
+    BadReferral,
+}
+
+impl Measure {
+    /// Checks what a caseworker typed.
+    pub fn validate(&self) -> Result<(), MeasureError> {
+        if self.responsible.trim().is_empty() {
+            return Err(MeasureError::NoResponsible);
+        }
+        if self.status == MeasureStatus::NotDone && self.outcome.trim().is_empty() {
+            return Err(MeasureError::NotDoneWithoutReason);
+        }
+        if let Some(r) = &self.referral {
+            if r.department.trim().is_empty() || r.replied.is_some_and(|d| d < r.sent) {
+                return Err(MeasureError::BadReferral);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measure() -> Measure {
+        Measure {
+            id: uuid::Uuid::now_v7(),
+            kind: "医疗救助".into(),
+            description: "大病医疗救助".into(),
+            responsible: "方晓燕".into(),
+            due: None,
+            status: MeasureStatus::Planned,
+            outcome: String::new(),
+            referral: Some(Referral {
+                department: "县医疗保障局".into(),
+                sent: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                reply: String::new(),
+                replied: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_measure_says_who_why_it_failed_and_where_it_was_referred() {
+        assert_eq!(measure().validate(), Ok(()));
+        let mut m = measure();
+        m.responsible = " ".into();
+        assert_eq!(m.validate(), Err(MeasureError::NoResponsible));
+        let mut m = measure();
+        m.status = MeasureStatus::NotDone;
+        assert_eq!(m.validate(), Err(MeasureError::NotDoneWithoutReason));
+        m.outcome = "户主拒绝".into();
+        assert_eq!(m.validate(), Ok(()));
+        let mut m = measure();
+        if let Some(r) = m.referral.as_mut() {
+            r.replied = NaiveDate::from_ymd_opt(2026, 11, 1);
+        }
+        assert_eq!(m.validate(), Err(MeasureError::BadReferral));
+        assert!(MeasureStatus::NotDone.is_closed() && !MeasureStatus::InProgress.is_closed());
+    }
 }

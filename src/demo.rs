@@ -571,17 +571,42 @@ fn casework(household: Household, refused: bool, today: NaiveDate, rng: &mut Rng
             HardshipCause::Housing => ("住房救助", "纳入危房改造计划"),
             HardshipCause::Other => ("就业救助", "推荐公益性岗位"),
         };
+        let status = *rng.pick(&[
+            MeasureStatus::Planned,
+            MeasureStatus::InProgress,
+            MeasureStatus::Done,
+        ]);
+        // The 专项救助 go to their department; the reply is back once done.
+        let department = match kind {
+            "医疗救助" => Some("县医疗保障局"),
+            "教育救助" => Some("县教育局"),
+            "住房救助" => Some("县住房和城乡建设局"),
+            "就业救助" => Some("县人力资源和社会保障局"),
+            _ => None,
+        };
+        let done = status == MeasureStatus::Done;
         measures.push(Measure {
             id: uuid::Uuid::now_v7(),
             kind: kind.into(),
             description: description.into(),
             responsible: WORKERS[rng.below(WORKERS.len() as u64) as usize].into(),
             due: Some(today + Days::new(30 + rng.below(120))),
-            status: *rng.pick(&[
-                MeasureStatus::Planned,
-                MeasureStatus::InProgress,
-                MeasureStatus::Done,
-            ]),
+            status,
+            outcome: if done {
+                "已落实".into()
+            } else {
+                String::new()
+            },
+            referral: department.map(|d| Referral {
+                department: d.into(),
+                sent: today - Days::new(20),
+                reply: if done {
+                    "已受理并落实".into()
+                } else {
+                    String::new()
+                },
+                replied: done.then(|| today - Days::new(5)),
+            }),
         });
     }
     DemoHousehold {

@@ -1,4 +1,4 @@
-//! The store commands: demo, import, export, households, visits, measures, log, settings.
+//! The store commands: demo, import, export, households, visits, log, settings.
 
 use bangfu::limits::{read_limited, read_text, MAX_HOUSEHOLD_FILE_BYTES, MAX_ROSTER_BYTES};
 use std::io::Write;
@@ -493,32 +493,6 @@ pub(super) fn visit(db: &Path, c: VisitCommand) -> CliResult {
             Ok(())
         }
     }
-}
-
-pub(super) fn measure(db: &Path, c: MeasureCommand) -> CliResult {
-    let MeasureCommand::Add {
-        household,
-        kind,
-        description,
-        responsible,
-        due,
-    } = c;
-    let mut store = open(db)?;
-    let household_id = household_record(&store, &household)?;
-    let m = Measure {
-        id: uuid::Uuid::now_v7(),
-        kind,
-        description,
-        responsible,
-        due: due
-            .as_deref()
-            .map(|d| parse_date_arg("--due", d))
-            .transpose()?,
-        status: MeasureStatus::Planned,
-    };
-    store.write(|tx| tx.save_measure(&household_id, &m))?;
-    println!("已为 {household} 户添加措施：{}", m.kind);
-    Ok(())
 }
 
 pub(super) fn log_verify(db: &Path) -> CliResult {

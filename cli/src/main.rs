@@ -10,6 +10,7 @@ mod case;
 mod commands;
 mod eval;
 mod papers;
+mod plan;
 mod sync;
 mod temp_aid;
 mod text;
@@ -105,7 +106,7 @@ pub enum Command {
     Case(case::CaseArgs),
     /// 一户一策帮扶措施
     #[command(subcommand)]
-    Measure(MeasureCommand),
+    Measure(plan::MeasureCommand),
     /// 变更日志（审计）
     #[command(subcommand)]
     Log(LogCommand),
@@ -313,29 +314,6 @@ pub struct VisitAddArgs {
     pub draft: bool,
 }
 
-/// `measure` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum MeasureCommand {
-    /// 添加帮扶措施
-    Add {
-        /// 户编号
-        #[arg(long)]
-        household: String,
-        /// 类别：低保、特困供养、临时救助、医疗救助、教育救助、住房救助、就业救助、慈善、结对帮扶……
-        #[arg(long)]
-        kind: String,
-        /// 具体内容
-        #[arg(long, default_value = "")]
-        description: String,
-        /// 责任人
-        #[arg(long)]
-        responsible: String,
-        /// 完成时限
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        due: Option<String>,
-    },
-}
-
 /// `log` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
@@ -428,7 +406,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Confirm(a) => temp_aid::confirm(&db, &a),
         Command::Event(c) => case::event(&db, c),
         Command::Case(a) => case::show(&db, &a),
-        Command::Measure(c) => commands::measure(&db, c),
+        Command::Measure(c) => plan::measure(&db, c),
         Command::Log(LogCommand::Verify) => commands::log_verify(&db),
         Command::Settings(c) => commands::settings(&db, c),
         Command::Eval(args) => eval::run(cli.db.as_deref(), &db, &args),

@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value as SqlValue;
 
-use super::columns::{corrupt, date, json, opt_date, text, uuid};
+use super::columns::{corrupt, date, json, opt_date, opt_json, text, uuid};
 use super::{Records, Result, Store, StoreError, Tx};
 use crate::casework::*;
 
@@ -51,6 +51,8 @@ impl Tx<'_> {
 
     /// Saves an assistance measure.
     pub fn save_measure(&self, household_id: &str, m: &Measure) -> Result<()> {
+        m.validate()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.put(
             "measures",
             &m.id.to_string(),
@@ -61,6 +63,8 @@ impl Tx<'_> {
                 ("responsible", text(&m.responsible)),
                 ("due", opt_date(m.due)),
                 ("status", json(&m.status)),
+                ("outcome", text(&m.outcome)),
+                ("referral", opt_json(m.referral.as_ref())),
             ],
         )?;
         Ok(())
@@ -157,7 +161,8 @@ impl Records<'_> {
     /// Assistance plan of a household.
     pub fn measures(&self, household_id: &str) -> Result<Vec<Measure>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, description, responsible, due, status FROM measures WHERE household_id = ?1 ORDER BY due, id",
+            "SELECT id, kind, description, responsible, due, status, outcome, referral
+             FROM measures WHERE household_id = ?1 ORDER BY due, id",
         )?;
         let mut rows = stmt.query([household_id])?;
         let mut out = Vec::new();
@@ -172,6 +177,11 @@ impl Records<'_> {
                 responsible: r.get(3)?,
                 due: due.map(|d| date(&d, "measures.due")).transpose()?,
                 status: serde_json::from_str(&status).map_err(|e| corrupt("measures.status", e))?,
+                outcome: r.get(6)?,
+                referral: r
+                    .get::<_, Option<String>>(7)?
+                    .map(|j| serde_json::from_str(&j).map_err(|e| corrupt("measures.referral", e)))
+                    .transpose()?,
             });
         }
         Ok(out)

@@ -261,6 +261,10 @@ CREATE INDEX temp_aid_household ON temp_aid (household_id, event_date);
 -- What a step of the 办理流程 records beyond its note (JSON object): the
 -- check's finding, the 评议 result, an objection's author, an exit's reason.
 ALTER TABLE case_events ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+
+-- 一户一策 follow-through: what came of a measure, and its referral (JSON).
+ALTER TABLE measures ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE measures ADD COLUMN referral TEXT;
 "#,
 ];
 

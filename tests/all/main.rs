@@ -30,6 +30,7 @@ mod golden_public;
 mod hostile_input;
 mod pdf_images;
 mod pdf_layout;
+mod plan;
 mod policy_checks;
 mod store_cli;
 mod supporters_roster;

@@ -140,7 +140,11 @@ export interface Measure {
   description: string
   responsible: string
   due: string | null
-  status: 'planned' | 'in_progress' | 'done'
+  status: 'planned' | 'in_progress' | 'done' | 'not_done'
+  /** What came of it (未落实 needs the reason). */
+  outcome?: string
+  /** The referral to another department, and its reply. */
+  referral?: { department: string; sent: string; reply?: string; replied?: string | null } | null
 }
 export interface DueItem { household: string; kind: string; due: string; overdue: boolean; what: string }
 
