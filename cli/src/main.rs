@@ -117,6 +117,8 @@ pub enum Command {
     Settings(SettingsCommand),
     /// 打印一户一档 PDF（单户或整村）
     Dossier(papers::DossierArgs),
+    /// 打印低保申请审核确认表或特困人员认定表 PDF
+    Form(papers::FormArgs),
     /// 打印村级公示 PDF（只含户主姓名、人数、类别、金额）
     Notice(papers::NoticeArgs),
     /// 统计表（PDF 和/或 CSV）
@@ -412,6 +414,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Eval(args) => eval::run(cli.db.as_deref(), &db, &args),
         Command::Dossier(a) => papers::dossier(&db, &a),
         Command::Notice(a) => papers::notice(&db, &a),
+        Command::Form(a) => papers::form(&db, &a),
         Command::Report(a) => papers::report(&db, &a),
         Command::Due(a) => papers::due(&db, &a),
         Command::Audit(a) => papers::audit(&db, &a),

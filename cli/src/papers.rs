@@ -222,6 +222,43 @@ pub(super) fn due(db: &Path, a: &DueArgs) -> CliResult {
     Ok(())
 }
 
+/// `form` options.
+#[derive(Debug, Args)]
+pub struct FormArgs {
+    /// 户编号
+    #[arg(long)]
+    pub household: String,
+    /// 表：dibao（最低生活保障申请审核确认表）或 tekun（特困人员认定表）
+    #[arg(long, default_value = "dibao")]
+    pub kind: String,
+    /// 输出 PDF 文件
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub(super) fn form(db: &Path, a: &FormArgs) -> CliResult {
+    let which = match a.kind.as_str() {
+        "dibao" | "低保" => bangfu::documents::CaseForm::Dibao,
+        "tekun" | "特困" => bangfu::documents::CaseForm::Tekun,
+        other => {
+            return Err(CliError::input(format!(
+                "--kind 的值“{other}”不认识：应为 dibao（低保审核确认表）或 tekun（特困人员认定表）"
+            )))
+        }
+    };
+    let store = super::unlock::open_store(db)?;
+    let file = CaseFile::load(&store, &a.household)?;
+    let pdf = bangfu::documents::case_form_pdf(&file, which, today()).map_err(pdf_error)?;
+    write_file_atomically(&a.out, &pdf)?;
+    println!(
+        "已生成 {} 户的{}：{}",
+        a.household,
+        which.title(),
+        a.out.display()
+    );
+    Ok(())
+}
+
 /// `monitor` options.
 #[derive(Debug, Args)]
 pub struct MonitorArgs {

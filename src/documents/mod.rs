@@ -1,11 +1,13 @@
 //! The printed papers: the one-household-one-file dossier (一户一档), the
 //! village public notice (公示) and the township/county summary report.
 
+mod case_forms;
 mod dossier;
 mod notice;
 mod report;
 mod temp_aid_form;
 
+pub use case_forms::{case_form_pdf, CaseForm};
 pub use dossier::{dossier_pdf, village_dossiers, DossierOptions, VillageDossiers};
 pub use notice::{notice_pdf, persons_covered, NoticeOptions, NoticeRow};
 pub use report::{report_csv, report_pdf, Summary};

@@ -162,3 +162,76 @@ fn the_subsidies_the_decision_gives_are_offered_as_measures_once() {
         again.stdout
     );
 }
+
+/// The 低保 审核确认表 and the 特困人员认定表 print the family, the whole
+/// path with its dates and the outcome box with the decision's figures and
+/// the provisions cited.
+#[test]
+fn the_case_forms_print_the_path_and_the_outcome() {
+    use crate::support::p;
+    use crate::support::pdf::{pdf_text, squash};
+    let dir = tempdir();
+    let db = demo_store(dir.path(), "forms.sqlite", &[]);
+    let eval = run(&db, &["eval", "--format", "json"]).ok();
+    let report: Value = serde_json::from_str(&eval.stdout).expect("eval JSON");
+    let results = report["results"].as_array().expect("results");
+    let of = |status: &str| {
+        results
+            .iter()
+            .find(|r| r["status"] == status)
+            .cloned()
+            .unwrap_or_else(|| panic!("a {status} household in the demo"))
+    };
+    for (status, kind, title) in [
+        ("dibao", "dibao", "最低生活保障申请审核确认表"),
+        ("tekun", "tekun", "特困人员认定表"),
+    ] {
+        let r = of(status);
+        let code = r["id"].as_str().expect("code");
+        let out = dir.path().join(format!("{kind}.pdf"));
+        run(
+            &db,
+            &[
+                "form",
+                "--household",
+                code,
+                "--kind",
+                kind,
+                "--out",
+                p(&out),
+            ],
+        )
+        .ok();
+        let text = squash(&pdf_text(&out, None));
+        for needle in [title, code, "办理经过", "申请受理", "县级确认"] {
+            assert!(text.contains(needle), "{kind}: {needle} missing:\n{text}");
+        }
+        let total = r["total_monthly"].as_str().expect("total");
+        assert!(text.contains(total), "{kind}: amount {total} missing");
+        let cited = r["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .filter_map(|x| x["citation"].as_str())
+            .next()
+            .expect("a cited reason");
+        assert!(
+            text.contains(&squash(cited)),
+            "{kind}: citation {cited} missing"
+        );
+    }
+    let bad = run(
+        &db,
+        &[
+            "form",
+            "--household",
+            "TXZ-001",
+            "--kind",
+            "x",
+            "--out",
+            "/tmp/never.pdf",
+        ],
+    )
+    .input_error();
+    assert!(bad.stderr.contains("dibao"), "{}", bad.stderr);
+}
