@@ -41,6 +41,10 @@ pub struct HouseholdSummary {
     pub subsidies_monthly: Option<String>,
     /// The latest decision flags 刚性支出困难 (monitoring).
     pub rigid_expense: bool,
+    /// Where the case stands (办理流程), in Chinese.
+    pub stage: String,
+    /// A 办理时限 of the case is missed (late, or past due and not done).
+    pub overdue: bool,
 }
 
 fn new_id() -> String {
@@ -461,26 +465,51 @@ impl Store {
                     d.status, d.total_monthly,
                     NULLIF(json_extract(d.result_json, '$.subsidies_monthly'), '0.00'),
                     COALESCE((SELECT 1 FROM json_each(d.result_json, '$.codes')
-                              WHERE value = 'RIGID_EXPENSE_HARDSHIP'), 0)
+                              WHERE value = 'RIGID_EXPENSE_HARDSHIP'), 0),
+                    h.id
              FROM households h
              LEFT JOIN decisions d ON d.id = (SELECT id FROM decisions WHERE household_id = h.id ORDER BY as_of DESC, id DESC LIMIT 1)
              WHERE ?1 IS NULL OR h.village = ?1
              ORDER BY h.code",
         )?;
         let rows = stmt.query_map(params![village], |r| {
-            Ok(HouseholdSummary {
-                code: r.get(0)?,
-                village: r.get(1)?,
-                group: r.get(2)?,
-                head: r.get(3)?,
-                cohabiting: r.get::<_, i64>(4)? as usize,
-                status: r.get(5)?,
-                total_monthly: r.get(6)?,
-                subsidies_monthly: r.get(7)?,
-                rigid_expense: r.get(8)?,
-            })
+            Ok((
+                HouseholdSummary {
+                    code: r.get(0)?,
+                    village: r.get(1)?,
+                    group: r.get(2)?,
+                    head: r.get(3)?,
+                    cohabiting: r.get::<_, i64>(4)? as usize,
+                    status: r.get(5)?,
+                    total_monthly: r.get(6)?,
+                    subsidies_monthly: r.get(7)?,
+                    rigid_expense: r.get(8)?,
+                    stage: String::new(),
+                    overdue: false,
+                },
+                r.get::<_, String>(9)?,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows: Vec<(HouseholdSummary, String)> = rows.collect::<rusqlite::Result<_>>()?;
+        // Where each case stands, and whether a time limit is missed.
+        let (policies, _) = self.policy_set()?;
+        let calendar = self.work_calendar()?;
+        let today = chrono::Local::now().date_naive();
+        let procedure = policies
+            .in_force(today)
+            .map(|p| p.procedure())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(rows.len());
+        for (mut summary, id) in rows {
+            let events = self.events(&id)?;
+            let (case, _) = crate::lifecycle::Case::replay(&events, &procedure);
+            summary.stage = case.stage.zh().to_owned();
+            summary.overdue = crate::lifecycle::deadlines(&events, &calendar, &procedure)
+                .iter()
+                .any(|d| d.missed(today));
+            out.push(summary);
+        }
+        Ok(out)
     }
 }
 

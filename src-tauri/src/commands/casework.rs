@@ -105,11 +105,37 @@ pub fn case_status(state: State<AppState>, code: String) -> Result<CaseStatus> {
     })
 }
 
+/// Saves a measure of the plan, new or updated (status, outcome, referral).
 #[tauri::command]
 pub fn add_measure(state: State<AppState>, code: String, measure: Measure) -> Result<()> {
     with_store(&state, |store| {
         let id = store.household_record_id(&code)?;
         Ok(store.write(|tx| tx.save_measure(&id, &measure))?)
+    })
+}
+
+/// The measures the household's latest decision suggests (残疾人两项补贴),
+/// not yet in its plan, for the caseworker to add.
+#[tauri::command]
+pub fn suggested_measures(state: State<AppState>, code: String) -> Result<Vec<Measure>> {
+    with_store(&state, |store| {
+        let caseworker = store.setting("caseworker")?.unwrap_or_default();
+        let file = bangfu::casefile::CaseFile::load(store, &code)?;
+        Ok(file.suggested_measures(&caseworker))
+    })
+}
+
+/// 防返贫监测: the households to watch, with their visits.
+#[tauri::command]
+pub fn monitoring_list(state: State<AppState>) -> Result<Vec<bangfu::monitoring::Monitored>> {
+    with_store(&state, |store| {
+        let (policies, _) = store.policy_set()?;
+        let months = policies
+            .in_force(today())
+            .map(|p| p.procedure().monitoring_visit_months)
+            .unwrap_or(3);
+        let files = bangfu::casefile::case_files(store, None)?;
+        Ok(bangfu::monitoring::monitoring_list(&files, today(), months))
     })
 }
 

@@ -66,3 +66,29 @@ pub fn print_notice(
     })?;
     write_and_open(&app, &state, &format!("公示-{village}.pdf"), &bytes)
 }
+
+/// Prints the 低保申请审核确认表 (`kind` = `dibao`) or the 特困人员认定表
+/// (`tekun`) of a household and opens it.
+#[tauri::command]
+pub fn print_case_form(
+    app: tauri::AppHandle,
+    state: State<AppState>,
+    code: String,
+    kind: String,
+) -> Result<String> {
+    let which = match kind.as_str() {
+        "tekun" => bangfu::documents::CaseForm::Tekun,
+        _ => bangfu::documents::CaseForm::Dibao,
+    };
+    let bytes = with_store(&state, |store| {
+        let file = CaseFile::load(store, &code)?;
+        bangfu::documents::case_form_pdf(&file, which, today())
+            .map_err(|e| CommandError::new(format!("生成 PDF 失败：{e}")))
+    })?;
+    write_and_open(
+        &app,
+        &state,
+        &format!("{}-{code}.pdf", which.title()),
+        &bytes,
+    )
+}
