@@ -38,6 +38,18 @@ pub struct TempAidRecord {
     pub approval_level: Option<ApprovalLevel>,
     /// When it was paid; `None` while the request is open.
     pub paid_at: Option<NaiveDateTime>,
+    /// 先行救助 is approved after the payment (补办审批): when, and by whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<Approval>,
+}
+
+/// The approval of a 先行救助 payment, given after it was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Date approved.
+    pub on: NaiveDate,
+    /// Who approved it (乡镇人民政府, 县民政局 …).
+    pub by: String,
 }
 
 /// Why a register entry cannot be saved.
@@ -66,6 +78,9 @@ pub enum TempAidError {
     /// The event after the report, or the payment before the event or the report.
     #[error("日期顺序不对：{0}")]
     DateOrder(String),
+    /// An approval after the payment that is not one.
+    #[error("补办审批有误：{0}")]
+    Approval(String),
 }
 
 impl TempAidRecord {
@@ -102,6 +117,19 @@ impl TempAidRecord {
                 "发放时间 {} 早于事件发生日期 {event}",
                 at(paid)
             )));
+        }
+        if let Some(a) = &self.approved {
+            if self.approval_level != Some(ApprovalLevel::Prepay) || a.by.trim().is_empty() {
+                return Err(TempAidError::Approval(
+                    "只有先行救助才事后补办审批，且须写明审批机关".into(),
+                ));
+            }
+            if self.paid_at.is_some_and(|p| a.on < p.date()) {
+                return Err(TempAidError::Approval(format!(
+                    "补办审批日期 {} 早于发放日期",
+                    a.on
+                )));
+            }
         }
         if let (Some(reported), Some(paid)) = (self.reported_at, self.paid_at) {
             if paid < reported {
@@ -173,6 +201,7 @@ mod tests {
             granted: None,
             approval_level: None,
             paid_at: None,
+            approved: None,
         }
     }
 
@@ -216,5 +245,18 @@ mod tests {
         assert!(matches!(r.validate(), Err(TempAidError::DateOrder(_))));
         r.paid_at = Some(at("2026-11-21 08:00"));
         assert_eq!(r.validate(), Ok(()));
+        // Approved afterwards: only a 先行救助, not before it was paid.
+        r.approved = Some(Approval {
+            on: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            by: "乡镇人民政府".into(),
+        });
+        assert!(matches!(r.validate(), Err(TempAidError::Approval(_))));
+        r.approval_level = Some(ApprovalLevel::Prepay);
+        assert_eq!(r.validate(), Ok(()));
+        r.approved = Some(Approval {
+            on: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            by: "乡镇人民政府".into(),
+        });
+        assert!(matches!(r.validate(), Err(TempAidError::Approval(_))));
     }
 }

@@ -22,6 +22,21 @@ pub enum TempAidCommand {
     Request(RequestArgs),
     /// 核定并发放一笔临时救助（金额不超过按政策可救助的数额）
     Pay(PayArgs),
+    /// 先行救助发放后补办审批
+    Approve {
+        /// 户编号
+        #[arg(long)]
+        household: String,
+        /// 记录号
+        #[arg(long)]
+        id: uuid::Uuid,
+        /// 审批日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        /// 审批机关（如 乡镇人民政府）
+        #[arg(long)]
+        by: String,
+    },
     /// 列出某户的临时救助登记
     List {
         /// 户编号
@@ -162,6 +177,7 @@ pub(super) fn temp_aid(db: &Path, c: TempAidCommand) -> CliResult {
                 granted: None,
                 approval_level: None,
                 paid_at: None,
+                approved: None,
             };
             record
                 .validate()
@@ -196,6 +212,31 @@ pub(super) fn temp_aid(db: &Path, c: TempAidCommand) -> CliResult {
                 a.household,
                 format_amount(record.granted.unwrap_or_default()),
             );
+            Ok(())
+        }
+        TempAidCommand::Approve {
+            household,
+            id,
+            date,
+            by,
+        } => {
+            let household_id = store.household_record_id(&household)?;
+            let mut record = store
+                .temp_aid(&household_id)?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| {
+                    CliError::input(format!("户 {household} 没有记录号为 {id} 的临时救助"))
+                })?;
+            record.approved = Some(bangfu::temp_aid::Approval {
+                on: parse_date_arg("--date", &date)?,
+                by,
+            });
+            record
+                .validate()
+                .map_err(|e| CliError::input(e.to_string()))?;
+            store.write(|tx| tx.save_temp_aid(&household_id, &record))?;
+            println!("已记录 {household} 户先行救助的补办审批（{date}）");
             Ok(())
         }
         TempAidCommand::List { household, json } => {

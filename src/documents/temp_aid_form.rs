@@ -118,6 +118,9 @@ pub fn temp_aid_form_pdf(
             },
         );
     }
+    if let Some(a) = &record.approved {
+        doc.key_value("补办审批", format!("{} {}", a.on, a.by));
+    }
     let reasons: Vec<_> = evaluation
         .and_then(|e| e.decision.as_ref())
         .map(|d| {

@@ -265,6 +265,9 @@ ALTER TABLE case_events ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
 -- 一户一策 follow-through: what came of a measure, and its referral (JSON).
 ALTER TABLE measures ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE measures ADD COLUMN referral TEXT;
+
+-- 先行救助 approved after the payment (JSON: on, by).
+ALTER TABLE temp_aid ADD COLUMN approved TEXT;
 "#,
 ];
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::columns::{corrupt, date, flag, opt_text, text, uuid};
+use super::columns::{corrupt, date, flag, opt_json, opt_text, text, uuid};
 use super::{Records, Result, Store, StoreError, Tx};
 use crate::engine::ApprovalLevel;
 use crate::temp_aid::TempAidRecord;
@@ -39,6 +39,7 @@ impl Tx<'_> {
                     opt_text(r.approval_level.map(ApprovalLevel::code)),
                 ),
                 ("paid_at", date_time(r.paid_at)),
+                ("approved", opt_json(r.approved.as_ref())),
             ],
         )?;
         Ok(())
@@ -70,7 +71,7 @@ pub(super) fn registers(
 ) -> Result<HashMap<String, Vec<TempAidRecord>>> {
     let sql = format!(
         "SELECT t.household_id, t.id, t.kind, t.cause, t.event_date, t.reported_at, t.requested,
-                t.case_by_case, t.case_reason, t.granted, t.approval_level, t.paid_at
+                t.case_by_case, t.case_reason, t.granted, t.approval_level, t.paid_at, t.approved
          FROM temp_aid t JOIN households h ON h.id = t.household_id
          WHERE {filter} ORDER BY t.household_id, t.event_date, t.id"
     );
@@ -115,6 +116,10 @@ pub(super) fn registers(
                 })
                 .transpose()?,
             paid_at: date_time(r.get(11)?, "temp_aid.paid_at")?,
+            approved: r
+                .get::<_, Option<String>>(12)?
+                .map(|j| serde_json::from_str(&j).map_err(|e| corrupt("temp_aid.approved", e)))
+                .transpose()?,
         });
     }
     Ok(out)

@@ -1516,3 +1516,104 @@ fn a_payment_dated_before_the_event_is_refused() {
         &before,
     );
 }
+
+/// 先行救助 is approved after the payment: the approval is recorded on the
+/// paid record (not before it was paid, and only for a 先行救助) and the
+/// 审批表 prints it.
+#[test]
+fn a_prepaid_grant_is_approved_afterwards_and_the_form_says_so() {
+    let dir = tempdir();
+    let d = dir.path();
+    let code = "TXZ-001";
+    let db = store_with(d, &[worker(code, "田心寨村", &id_number("1981-04-12", 11))]);
+    let fire = request(
+        &db,
+        code,
+        &[
+            "--kind",
+            "emergency",
+            "--cause",
+            "房屋失火",
+            "--event-date",
+            "2026-11-20",
+            "--reported-at",
+            "2026-11-20 08:00",
+            "--requested",
+            "800",
+        ],
+    );
+    pay(&db, code, &fire, "800", "2026-11-20 14:00").ok();
+    let approve = |date: &str| {
+        run(
+            &db,
+            &[
+                "temp-aid",
+                "approve",
+                "--household",
+                code,
+                "--id",
+                &fire,
+                "--date",
+                date,
+                "--by",
+                "乡镇人民政府",
+            ],
+        )
+    };
+    let before = state(&db);
+    let r = approve("2026-11-19").input_error();
+    assert!(r.stderr.contains("早于发放日期"), "{}", r.stderr);
+    assert_eq!(state(&db), before, "nothing saved");
+    approve("2026-11-23").ok();
+    assert_eq!(record(&db, code, &fire)["approved"]["by"], "乡镇人民政府");
+    let form = d.join("form.pdf");
+    run(
+        &db,
+        &[
+            "temp-aid",
+            "form",
+            "--household",
+            code,
+            "--id",
+            &fire,
+            "--out",
+            p(&form),
+        ],
+    )
+    .ok();
+    let text = squash(&pdf_text(&form, None));
+    assert!(text.contains("补办审批2026-11-23乡镇人民政府"), "{text}");
+
+    // A request approved by the township in the ordinary way is not 先行救助.
+    let school = request(
+        &db,
+        code,
+        &[
+            "--cause",
+            "学费",
+            "--event-date",
+            "2026-11-21",
+            "--requested",
+            "3000",
+        ],
+    );
+    pay(&db, code, &school, "3000", "2026-11-22 10:00").ok();
+    let r = run(
+        &db,
+        &[
+            "temp-aid",
+            "approve",
+            "--household",
+            code,
+            "--id",
+            &school,
+            "--date",
+            "2026-11-23",
+            "--by",
+            "乡镇人民政府",
+        ],
+    )
+    .input_error();
+    assert!(r.stderr.contains("只有先行救助"), "{}", r.stderr);
+    log_verifies(&db);
+}
