@@ -119,6 +119,15 @@ pub enum CountyCommand {
         #[arg(long)]
         full_id: bool,
     },
+    /// 把一户迁到本县另一个村（社区）：只能由县里办理，记入变更日志
+    MoveHousehold {
+        /// 户编号
+        #[arg(long)]
+        household: String,
+        /// 迁入的村（社区）
+        #[arg(long)]
+        to_village: String,
+    },
     /// 用县级密钥签发政策文件
     PublishPolicy {
         /// 政策文件 policy.toml
@@ -481,6 +490,15 @@ pub(super) fn county(db: &Path, c: CountyCommand) -> CliResult {
                     if all { "" } else { "未解决的" }
                 );
             }
+        }
+        CountyCommand::MoveHousehold {
+            household,
+            to_village,
+        } => {
+            let mut store = county_store(db)?;
+            let county = cty::load(&store, db)?;
+            let from = cty::move_household(&mut store, &county, &household, &to_village)?;
+            println!("已把户 {household} 从 {from} 迁到 {}", to_village.trim());
         }
         CountyCommand::PublishPolicy { policy, out } => {
             let store = county_store(db)?;

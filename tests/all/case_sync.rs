@@ -1,6 +1,8 @@
-//! Two laptops of one village advancing the same household's case
-//! differently: each checked the path on its own data, so the county keeps
-//! both steps and lists the collision as a conflict to settle.
+//! What only the county decides between laptops: two laptops of one
+//! village advancing the same household's case differently (each checked
+//! the path on its own data, so the county keeps both steps and lists the
+//! collision as a conflict to settle), and a household moved between
+//! villages.
 
 use serde_json::Value;
 
@@ -96,4 +98,68 @@ fn two_devices_advancing_one_case_differently_is_a_listed_conflict() {
     export(&a, &a3).ok();
     let r = county_import(&cty, &[&a3]).ok();
     assert!(r.stdout.contains("新冲突 0 处"), "{}", r.stdout);
+}
+
+/// Moving a household between villages is the county's act: after it, the
+/// old village's laptop can no longer write the household.
+#[test]
+fn the_county_moves_a_household_and_the_old_villages_laptop_may_no_longer_write_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cty = county(d, "county", "341024");
+    let a = device(d, "a", &cty);
+    let code = "TXZ-001";
+    let mut h = worker(code, "田心寨村", &id_number("1981-04-12", 11));
+    import(&a, &d.join("a0.json"), std::slice::from_ref(&h));
+    sync(&a, &cty, &d.join("a1.bangfu"));
+
+    let bad = run(
+        &cty.db,
+        &[
+            "county",
+            "move-household",
+            "--household",
+            code,
+            "--to-village",
+            "田心寨村",
+        ],
+    )
+    .input_error();
+    assert!(bad.stderr.contains("已在"), "{}", bad.stderr);
+    let moved = run(
+        &cty.db,
+        &[
+            "county",
+            "move-household",
+            "--household",
+            code,
+            "--to-village",
+            "保婴村",
+        ],
+    )
+    .ok();
+    assert!(
+        moved.stdout.contains("从 田心寨村 迁到 保婴村"),
+        "{}",
+        moved.stdout
+    );
+    log_verifies(&cty.db);
+
+    // The laptop of 田心寨村 changes the household it still holds: refused.
+    h["members"][0]["incomes"] = serde_json::json!([{"kind": "wage", "annual": "4800"}]);
+    import(&a, &d.join("a2.json"), &[h]);
+    let a2 = d.join("a2.bangfu");
+    export(&a, &a2).ok();
+    let r = county_import(&cty, &[&a2]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    assert!(
+        r.stdout.contains("保婴村") && r.stdout.contains(code),
+        "{}",
+        r.stdout
+    );
+    let village = crate::support::query_text(
+        &cty.db,
+        &format!("SELECT village FROM households WHERE code = '{code}'"),
+    );
+    assert_eq!(village, "保婴村");
 }

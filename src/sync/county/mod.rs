@@ -105,6 +105,38 @@ pub fn init(store: &mut Store, db: &Path, region: &str, name: &str) -> Result<(C
     Ok((County { public, keys }, true))
 }
 
+/// Moves household `code` to `village` at the county: a county action (a
+/// laptop may never move a household between villages). The change is
+/// change-logged; afterwards the old village's laptop can no longer write
+/// the household, and the new village's can. Returns the village it left.
+pub fn move_household(
+    store: &mut Store,
+    county: &County,
+    code: &str,
+    village: &str,
+) -> Result<String> {
+    let village = village.trim();
+    if village.is_empty() {
+        return Err(SyncError::Invalid("请写明迁入的村（社区）".into()));
+    }
+    if let Some(problem) = crate::limits::text_problem(village, crate::limits::TextKind::Short) {
+        return Err(SyncError::Invalid(format!("村（社区）名称{problem}")));
+    }
+    let (_, mut household) = store.household(code)?;
+    if household.region_code != county.public.region {
+        return Err(SyncError::Invalid(format!(
+            "户 {code} 的行政区划 {} 不属于本县（{}）",
+            household.region_code, county.public.region
+        )));
+    }
+    if household.village == village {
+        return Err(SyncError::Invalid(format!("户 {code} 已在 {village}")));
+    }
+    let from = std::mem::replace(&mut household.village, village.to_owned());
+    store.write(|tx| tx.save_household(&household).map(drop))?;
+    Ok(from)
+}
+
 /// Loads the county of this store.
 pub fn load(store: &Store, db: &Path) -> Result<County> {
     let Some(public) = county_identity(store)? else {
