@@ -224,23 +224,33 @@ struct Header {
     incomes: Vec<(usize, IncomeKind)>,
 }
 
+/// The header's column names, trimmed; every required column of `columns`
+/// (name, required, description) must be there.
+fn header_names(
+    reader: &mut csv::Reader<&[u8]>,
+    columns: &[(&str, bool, &str)],
+) -> Result<Vec<String>, Vec<RosterError>> {
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(|e| whole(format!("无法读取表头：{e}")))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .filter(|(name, required, _)| *required && !names.iter().any(|h| h == name))
+        .map(|(name, _, _)| *name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(whole(format!("表头缺少必需的列：{}", missing.join("、"))));
+    }
+    Ok(names)
+}
+
 impl Header {
     /// Reads the header; every required column must be there.
     fn read(reader: &mut csv::Reader<&[u8]>) -> Result<Header, Vec<RosterError>> {
-        let names: Vec<String> = reader
-            .headers()
-            .map_err(|e| whole(format!("无法读取表头：{e}")))?
-            .iter()
-            .map(|h| h.trim().to_owned())
-            .collect();
-        let missing: Vec<&str> = COLUMNS
-            .iter()
-            .filter(|(name, required, _)| *required && !names.iter().any(|h| h == name))
-            .map(|(name, _, _)| *name)
-            .collect();
-        if !missing.is_empty() {
-            return Err(whole(format!("表头缺少必需的列：{}", missing.join("、"))));
-        }
+        let names = header_names(reader, COLUMNS)?;
         let incomes = names
             .iter()
             .enumerate()

@@ -136,20 +136,7 @@ pub fn parse_supporters(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
-    let names: Vec<String> = reader
-        .headers()
-        .map_err(|e| whole(format!("无法读取表头：{e}")))?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .filter(|(name, required, _)| *required && !names.iter().any(|h| h == name))
-        .map(|(name, _, _)| *name)
-        .collect();
-    if !missing.is_empty() {
-        return Err(whole(format!("表头缺少必需的列：{}", missing.join("、"))));
-    }
+    let names = super::header_names(&mut reader, COLUMNS)?;
     let mut rows = Rows {
         names,
         households: households.iter().map(|h| (h.id.as_str(), h)).collect(),

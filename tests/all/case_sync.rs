@@ -9,9 +9,8 @@ use serde_json::Value;
 use crate::support::ids::id_number;
 use crate::support::sync::{county, device};
 use crate::support::{run, tempdir};
-use crate::temp_aid_register::{
-    ack_of, copied_device, county_import, export, import, log_verifies, sync, worker,
-};
+use crate::sync_bundles::copied_device;
+use crate::temp_aid_register::{ack_of, county_import, export, import, log_verifies, sync, worker};
 
 #[test]
 fn two_devices_advancing_one_case_differently_is_a_listed_conflict() {

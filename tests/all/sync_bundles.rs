@@ -78,7 +78,7 @@ fn snapshot(db: &Path) -> Vec<String> {
 
 /// A second device made from a copy of `from`'s store (say, the township's
 /// laptop), with its own identity in the same village, registered at `county`.
-fn copied_device(dir: &Path, from: &Path, name: &str, county: &County) -> PathBuf {
+pub(crate) fn copied_device(dir: &Path, from: &Path, name: &str, county: &County) -> PathBuf {
     let db = dir.join(format!("{name}.sqlite"));
     std::fs::copy(from, &db).expect("copy store");
     let reg = dir.join(format!("{name}.reg"));

@@ -16,6 +16,7 @@ use crate::support::ids::id_number;
 use crate::support::pdf::{keep, pdf_text, squash};
 use crate::support::sync::{county, device, device_in, keys_of, County};
 use crate::support::{p, query_all, query_text, run, tempdir, write_json, Run};
+use crate::sync_bundles::copied_device;
 
 // ---------------------------------------------------------------------------
 // Households and the register
@@ -968,32 +969,6 @@ pub(crate) fn sync(db: &Path, county: &County, out: &Path) {
     export(db, out).ok();
     county_import(county, &[out]).ok();
     run(db, &["bundle", "ack", p(&ack_of(out))]).ok();
-}
-
-/// A second device of 田心寨村 made from a copy of `from`'s store, with its
-/// own identity, registered at `county`.
-pub(crate) fn copied_device(dir: &Path, from: &Path, name: &str, county: &County) -> PathBuf {
-    let db = dir.join(format!("{name}.sqlite"));
-    std::fs::copy(from, &db).expect("copy store");
-    let reg = dir.join(format!("{name}.reg"));
-    run(
-        &db,
-        &[
-            "device",
-            "init",
-            "--copied-store",
-            "--name",
-            "李四",
-            "--village",
-            "田心寨村",
-            "--out",
-            p(&reg),
-        ],
-    )
-    .ok();
-    run(&db, &["device", "import-county-key", p(&county.key_file)]).ok();
-    run(&county.db, &["county", "register-device", p(&reg)]).ok();
-    db
 }
 
 #[test]
