@@ -1,6 +1,6 @@
 // Typed calls to the app's Tauri commands; every rule lives in the Rust core.
 import { invoke } from '@tauri-apps/api/core'
-import type { CaseEvent, CaseStatus, CommandError, DueItem, Enrollment, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, TempAidRecord, Visit } from './types'
+import type { CaseEvent, CaseStatus, CommandError, DueItem, Enrollment, EvalResult, Household, HouseholdDetail, HouseholdSummary, Measure, Monitored, TempAidRecord, Visit } from './types'
 
 export type Stage = 'new' | 'unencrypted' | 'locked' | 'open'
 export interface AppStatus {
@@ -52,11 +52,18 @@ export const api = {
   /** Records a step of the 办理流程; the core refuses one the path does not allow yet. */
   addEvent: (code: string, event: CaseEvent) => invoke<void>('add_event', { code, event }),
   caseStatus: (code: string) => invoke<CaseStatus>('case_status', { code }),
+  /** Saves a measure, new or updated (same id); 未落实 needs the outcome. */
   addMeasure: (code: string, measure: Measure) => invoke<void>('add_measure', { code, measure }),
+  /** Measures the latest decision suggests (残疾人两项补贴) not yet in the plan. */
+  suggestedMeasures: (code: string) => invoke<Measure[]>('suggested_measures', { code }),
+  /** 防返贫监测: the households to watch, with their visits. */
+  monitoring: () => invoke<Monitored[]>('monitoring_list'),
   due: (days: number) => invoke<DueItem[]>('due_list', { days }),
   audit: () => invoke<AuditRow[]>('audit_findings'),
   villages: () => invoke<[string, number][]>('villages'),
   printDossier: (code: string) => invoke<string>('print_dossier', { code }),
+  /** 最低生活保障申请审核确认表 (dibao) or 特困人员认定表 (tekun); the path of the PDF. */
+  printCaseForm: (code: string, kind: 'dibao' | 'tekun') => invoke<string>('print_case_form', { code, kind }),
   tempAidRegister: (code: string) => invoke<TempAidRecord[]>('temp_aid_register', { code }),
   /** A new request, or a correction of an open one (`granted`/`paid_at` stay null). */
   saveTempAidRequest: (code: string, record: TempAidRecord) => invoke<string>('save_temp_aid_request', { code, record }),

@@ -110,6 +110,10 @@ export interface HouseholdSummary {
   subsidies_monthly: string | null
   /** The latest decision flags 刚性支出困难 (monitoring). */
   rigid_expense: boolean
+  /** Where the case stands (办理流程), in Chinese: 在保, 已受理, 公示中, 已结束, 未申请 … */
+  stage: string
+  /** A 办理时限 of the case is missed. */
+  overdue: boolean
 }
 
 export interface CheckResult { item: string; problem: boolean; note?: string }
@@ -145,6 +149,17 @@ export interface Measure {
   outcome?: string
   /** The referral to another department, and its reply. */
   referral?: { department: string; sent: string; reply?: string; replied?: string | null } | null
+}
+export type MeasureStatus = Measure['status']
+/** A household under 防返贫监测 (monitoring_list). */
+export interface Monitored {
+  household: string
+  village: string
+  /** Why it is watched, in Chinese. */
+  grounds: string[]
+  last_visit: string | null
+  next_visit: string
+  overdue: boolean
 }
 export interface DueItem { household: string; kind: string; due: string; overdue: boolean; what: string }
 

@@ -131,6 +131,11 @@ describe('describeStep', () => {
       '认定为：低保，批准人：王局长',
       '理由：因病返贫，经集体研究',
     ])
+    expect(describeStep(ev('7b', 'exception', '2027-01-20', '因病返贫', { computed: 'marginal', recorded: 'dibao', approved_by: '王局长' }))).toEqual([
+      '计算结论：低保边缘',
+      '认定为：低保，批准人：王局长',
+      '理由：因病返贫',
+    ])
     expect(describeStep(ev('8', 'investigation', '2026-10-02', '两人入户'))).toEqual(['两人入户'])
     expect(describeStep(ev('9', 'notice_start', '2026-10-07'))).toEqual([])
   })

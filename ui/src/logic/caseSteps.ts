@@ -259,6 +259,9 @@ export function describeStep(e: CaseEvent, events: CaseEvent[] = []): string[] {
     case 'exception': {
       const recorded = text(e, 'recorded')
       const approver = text(e, 'approved_by')
+      // The core keeps the outcome the rules computed beside the one recorded.
+      const computed = text(e, 'computed')
+      if (computed) lines.push(`计算结论：${statusLabel[computed] ?? computed}`)
       if (recorded || approver) lines.push(`认定为：${statusLabel[recorded] ?? (recorded || '未写明')}${approver ? `，批准人：${approver}` : ''}`)
       withNote('理由')
       return lines
