@@ -97,6 +97,13 @@ pub(super) fn event(db: &Path, c: EventCommand) -> CliResult {
         note,
         data: data_arg(&data)?,
     };
+    if step.date > today() {
+        return Err(CliError::input(format!(
+            "--date 的值 {} 晚于今天（本机日期 {}）：办理步骤只能记录已经发生的事",
+            step.date,
+            today()
+        )));
+    }
     let policies = super::eval::store_policies(&store, &[])?;
     let case = record_step(&mut store, &policies, &household, &step)?;
     let next: Vec<&str> = case.next_steps().iter().map(|k| k.zh()).collect();

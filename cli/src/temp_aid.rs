@@ -193,6 +193,14 @@ pub(super) fn temp_aid(db: &Path, c: TempAidCommand) -> CliResult {
             Ok(())
         }
         TempAidCommand::Pay(a) => {
+            let paid_at = date_time_arg("--paid-at", &a.paid_at)?;
+            if paid_at.date() > today() {
+                return Err(CliError::input(format!(
+                    "--paid-at 的值 {} 晚于今天（本机日期 {}）：只能记录已经发放的救助",
+                    a.paid_at,
+                    today()
+                )));
+            }
             let policies = super::eval::store_policies(&store, &a.policies)?;
             let record = grant_temp_aid(
                 &mut store,
@@ -200,7 +208,7 @@ pub(super) fn temp_aid(db: &Path, c: TempAidCommand) -> CliResult {
                 &a.household,
                 a.id,
                 amount_arg("--granted", &a.granted)?,
-                date_time_arg("--paid-at", &a.paid_at)?,
+                paid_at,
             )?;
             let level = record.approval_level.map_or("—", |l| l.zh());
             let hours = record

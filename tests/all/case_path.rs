@@ -1330,3 +1330,75 @@ fn a_procedure_table_without_the_monitoring_cadence_is_still_read() {
         "{findings:?}"
     );
 }
+
+/// A step, or a 临时救助 payment, dated after the laptop's today is refused:
+/// only what has happened is recorded.
+#[test]
+fn steps_and_payments_dated_after_today_are_refused() {
+    let dir = tempdir();
+    let db = dibao_store(dir.path(), "future.sqlite");
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1)).to_string();
+    let r = run(
+        &db,
+        &[
+            "event",
+            "add",
+            "--household",
+            DIBAO,
+            "--kind",
+            "application",
+            "--date",
+            &tomorrow,
+        ],
+    )
+    .input_error();
+    assert!(r.stderr.contains("晚于今天"), "{}", r.stderr);
+    let r = run(&db, &["case", "--household", DIBAO, "--json"]).ok();
+    assert!(
+        r.stdout.contains("\"new\""),
+        "nothing recorded: {}",
+        r.stdout
+    );
+    let asked = run(
+        &db,
+        &[
+            "temp-aid",
+            "request",
+            "--household",
+            DIBAO,
+            "--kind",
+            "emergency",
+            "--cause",
+            "房屋失火",
+            "--event-date",
+            "2026-11-20",
+            "--requested",
+            "800",
+        ],
+    )
+    .ok();
+    let id = asked
+        .stdout
+        .split("记录号 ")
+        .nth(1)
+        .and_then(|t| t.split('）').next())
+        .expect("id printed")
+        .to_owned();
+    let r = run(
+        &db,
+        &[
+            "temp-aid",
+            "pay",
+            "--household",
+            DIBAO,
+            "--id",
+            &id,
+            "--granted",
+            "800",
+            "--paid-at",
+            &format!("{tomorrow} 09:00"),
+        ],
+    )
+    .input_error();
+    assert!(r.stderr.contains("晚于今天"), "{}", r.stderr);
+}

@@ -68,6 +68,14 @@ pub fn pay_temp_aid(
                 vec!["发放时间应为“年-月-日 时:分”，如 2026-12-01 14:30".into()],
             )
         })?;
+    if paid_at.date() > today() {
+        return Err(CommandError::form(
+            "发放时间有误",
+            vec![format!(
+                "发放时间 {paid_at} 晚于今天：只能记录已经发放的救助"
+            )],
+        ));
+    }
     with_store(&state, |store| {
         let (policies, _) = store.policy_set()?;
         let record = grant_temp_aid(store, &policies, &code, id, granted, paid_at)

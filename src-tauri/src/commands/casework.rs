@@ -31,6 +31,13 @@ pub fn discard_visit(state: State<AppState>, id: uuid::Uuid) -> Result<bool> {
 /// (a refused step says what must come first).
 #[tauri::command]
 pub fn add_event(state: State<AppState>, code: String, event: CaseEvent) -> Result<()> {
+    if event.date > today() {
+        return Err(CommandError::new(format!(
+            "日期 {} 晚于今天（本机日期 {}）：办理步骤只能记录已经发生的事",
+            event.date,
+            today()
+        )));
+    }
     with_store(&state, |store| {
         let (policies, _) = store.policy_set()?;
         bangfu::decisions::record_step(store, &policies, &code, &event)
