@@ -194,13 +194,6 @@ pub(super) fn temp_aid(db: &Path, c: TempAidCommand) -> CliResult {
         }
         TempAidCommand::Pay(a) => {
             let paid_at = date_time_arg("--paid-at", &a.paid_at)?;
-            if paid_at.date() > today() {
-                return Err(CliError::input(format!(
-                    "--paid-at 的值 {} 晚于今天（本机日期 {}）：只能记录已经发放的救助",
-                    a.paid_at,
-                    today()
-                )));
-            }
             let policies = super::eval::store_policies(&store, &a.policies)?;
             let record = grant_temp_aid(
                 &mut store,
