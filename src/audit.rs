@@ -42,6 +42,9 @@ pub enum Rule {
     DeadlineMissed,
     /// 先行救助 paid later than the policy's hours after the report.
     PrepayLate,
+    /// 先行救助 paid, but its approval not given afterwards within the
+    /// working days a decision has (补办审批).
+    PrepayNotApproved,
 }
 
 impl Rule {
@@ -57,6 +60,7 @@ impl Rule {
             Rule::StepOutOfOrder => "办理流程顺序不符",
             Rule::DeadlineMissed => "超过办理时限",
             Rule::PrepayLate => "先行救助超时",
+            Rule::PrepayNotApproved => "先行救助未补办审批",
         }
     }
 }
@@ -215,6 +219,20 @@ fn procedure_checks(
         for r in store.temp_aid(&record_id)? {
             if r.approval_level != Some(crate::engine::ApprovalLevel::Prepay) {
                 continue;
+            }
+            if let Some(paid) = r.paid_at.filter(|_| r.approved.is_none()) {
+                let due = calendar.add_working_days(paid.date(), procedure.decision_working_days);
+                if due < today {
+                    findings.push(Finding {
+                        household: h.id.clone(),
+                        rule: Rule::PrepayNotApproved,
+                        detail: format!(
+                            "先行救助（{}）于 {} 发放，应于 {due} 前补办审批，至今未办",
+                            r.cause,
+                            paid.date()
+                        ),
+                    });
+                }
             }
             if let Some(hours) = r
                 .hours_to_payment()

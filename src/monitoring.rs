@@ -16,6 +16,8 @@ pub struct Monitored {
     pub household: String,
     /// Village.
     pub village: String,
+    /// The head of household's name.
+    pub head: String,
     /// Why it is watched, in Chinese (one or more).
     pub grounds: Vec<String>,
     /// The last home visit, if any.
@@ -64,6 +66,7 @@ pub fn monitoring_list(files: &[CaseFile], today: NaiveDate, visit_months: u32) 
             Some(Monitored {
                 household: f.household.id.clone(),
                 village: f.household.village.clone(),
+                head: f.household.head().map_or(String::new(), |m| m.name.clone()),
                 grounds,
                 last_visit,
                 overdue: next_visit < today,

@@ -289,6 +289,7 @@ pub(super) fn monitor(db: &Path, a: &MonitorArgs) -> CliResult {
     }
     let mut t = Table::new(&[
         ("户编号", false),
+        ("户主", false),
         ("村/社区", false),
         ("监测原因", false),
         ("最近走访", false),
@@ -297,6 +298,7 @@ pub(super) fn monitor(db: &Path, a: &MonitorArgs) -> CliResult {
     for m in &list {
         t.row(vec![
             m.household.clone(),
+            m.head.clone(),
             m.village.clone(),
             m.grounds.join("；"),
             m.last_visit.map_or("—".into(), |d| d.to_string()),

@@ -1592,3 +1592,53 @@ fn a_prepaid_grant_is_approved_afterwards_and_the_form_says_so() {
     assert!(r.stderr.contains("只有先行救助"), "{}", r.stderr);
     log_verifies(&db);
 }
+
+/// 回头看 lists a 先行救助 paid long ago whose approval was never given
+/// afterwards, and no longer once it is.
+#[test]
+fn audit_lists_a_prepaid_grant_never_approved_afterwards() {
+    let dir = tempdir();
+    let d = dir.path();
+    let code = "TXZ-001";
+    let db = store_with(d, &[worker(code, "田心寨村", &id_number("1981-04-12", 11))]);
+    let flood = request(
+        &db,
+        code,
+        &[
+            "--kind",
+            "emergency",
+            "--cause",
+            "洪水冲毁房屋",
+            "--event-date",
+            "2026-09-01",
+            "--reported-at",
+            "2026-09-01 08:00",
+            "--requested",
+            "900",
+        ],
+    );
+    pay(&db, code, &flood, "900", "2026-09-01 16:00").ok();
+    let audit = || run(&db, &["audit"]).ok().stdout;
+    let found = audit();
+    assert!(
+        found.contains("先行救助未补办审批") && found.contains("洪水冲毁房屋"),
+        "{found}"
+    );
+    run(
+        &db,
+        &[
+            "temp-aid",
+            "approve",
+            "--household",
+            code,
+            "--id",
+            &flood,
+            "--date",
+            "2026-09-10",
+            "--by",
+            "乡镇人民政府",
+        ],
+    )
+    .ok();
+    assert!(!audit().contains("先行救助未补办审批"));
+}

@@ -155,6 +155,8 @@ export type MeasureStatus = Measure['status']
 export interface Monitored {
   household: string
   village: string
+  /** The head of household's name. */
+  head: string
   /** Why it is watched, in Chinese. */
   grounds: string[]
   last_visit: string | null
