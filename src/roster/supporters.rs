@@ -498,6 +498,14 @@ mod tests {
         parse_supporters(&file(rows), &households()).expect_err("should be refused")
     }
 
+    /// Each error's line and column.
+    fn places(errors: &[RosterError]) -> Vec<(u64, &str)> {
+        errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref().unwrap_or("")))
+            .collect()
+    }
+
     #[test]
     fn reads_supporters_by_name_and_id_number_with_figures() {
         let t = parse_supporters(
@@ -589,12 +597,8 @@ mod tests {
             "R-001,王秀兰,,,abc,2.5,1e3,1.234",
             "R-001,王秀兰,王大哥,兄弟,-1,3,8000,",
         ]);
-        let got: Vec<(u64, &str)> = e
-            .iter()
-            .map(|e| (e.line, e.column.as_deref().unwrap_or("")))
-            .collect();
         assert_eq!(
-            got,
+            places(&e),
             [
                 (2, "年龄"),
                 (2, "家庭人口"),
@@ -633,12 +637,8 @@ mod tests {
             "R-002,341024199901010011,李小红,女儿,45,4,96000,",
             ",,李小红,女儿,45,4,96000,",
         ]);
-        let got: Vec<(u64, &str)> = e
-            .iter()
-            .map(|e| (e.line, e.column.as_deref().unwrap_or("")))
-            .collect();
         assert_eq!(
-            got,
+            places(&e),
             [
                 (2, "户编号"),
                 (3, "成员姓名或身份证号"),
